@@ -1,0 +1,152 @@
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { CustomerProfile } from "../domain/customerSchema";
+import { customerKey } from "../domain/tableDesign";
+import { callAws } from "./awsErrors";
+
+export interface CustomerRecord {
+  customerId: string;
+  /** Personal data; absent once the customer is erased. */
+  profile?: CustomerProfile;
+  erased: boolean;
+  createdAt: string;
+  updatedAt: string;
+  erasedAt?: string;
+}
+
+interface CustomerItem {
+  customerId: string;
+  email?: string;
+  locale?: string;
+  displayName?: string;
+  timeZone?: string;
+  preferences?: CustomerProfile["preferences"];
+  erased?: boolean;
+  createdAt: string;
+  updatedAt: string;
+  erasedAt?: string;
+}
+
+/** Profile attribute names go through placeholders: several (timeZone, locale) are DynamoDB reserved words. */
+const PROFILE_NAMES = {
+  "#email": "email",
+  "#locale": "locale",
+  "#name": "displayName",
+  "#tz": "timeZone",
+  "#prefs": "preferences",
+};
+
+function toRecord(item: CustomerItem): CustomerRecord {
+  const record: CustomerRecord = {
+    customerId: item.customerId,
+    erased: item.erased === true,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
+  if (item.erasedAt) record.erasedAt = item.erasedAt;
+  if (!record.erased && item.email && item.locale && item.displayName && item.timeZone && item.preferences) {
+    record.profile = {
+      email: item.email,
+      locale: item.locale,
+      displayName: item.displayName,
+      timeZone: item.timeZone,
+      preferences: item.preferences,
+    };
+  }
+  return record;
+}
+
+export function createCustomerRepository(documents: DynamoDBDocumentClient, tableName: string) {
+  return {
+    async get(customerId: string): Promise<CustomerRecord | undefined> {
+      const result = await callAws("DynamoDB GetItem customer", () =>
+        documents.send(
+          new GetCommand({ TableName: tableName, Key: customerKey(customerId), ConsistentRead: true }),
+        ),
+      );
+      return result.Item ? toRecord(result.Item as CustomerItem) : undefined;
+    },
+
+    /** Creates or replaces the profile; keeps the creation time of an existing customer. */
+    async put(customerId: string, profile: CustomerProfile, nowIso: string): Promise<CustomerRecord> {
+      const result = await callAws("DynamoDB UpdateItem customer", () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: customerKey(customerId),
+            UpdateExpression:
+              "SET customerId = :id, #email = :email, #locale = :locale, #name = :name, #tz = :tz, " +
+              "#prefs = :prefs, createdAt = if_not_exists(createdAt, :now), updatedAt = :now " +
+              "REMOVE erased, erasedAt",
+            ExpressionAttributeNames: PROFILE_NAMES,
+            ExpressionAttributeValues: {
+              ":id": customerId,
+              ":email": profile.email,
+              ":locale": profile.locale,
+              ":name": profile.displayName,
+              ":tz": profile.timeZone,
+              ":prefs": profile.preferences,
+              ":now": nowIso,
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      );
+      return toRecord(result.Attributes as CustomerItem);
+    },
+
+    /** Replaces the profile only if nobody changed it since it was read (optimistic concurrency). */
+    async replaceIfUnchanged(
+      customerId: string,
+      profile: CustomerProfile,
+      readUpdatedAt: string,
+      nowIso: string,
+    ) {
+      const result = await callAws("DynamoDB UpdateItem customer", () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: customerKey(customerId),
+            UpdateExpression:
+              "SET #email = :email, #locale = :locale, #name = :name, #tz = :tz, #prefs = :prefs, updatedAt = :now",
+            ConditionExpression: "updatedAt = :read AND attribute_not_exists(erased)",
+            ExpressionAttributeNames: PROFILE_NAMES,
+            ExpressionAttributeValues: {
+              ":email": profile.email,
+              ":locale": profile.locale,
+              ":name": profile.displayName,
+              ":tz": profile.timeZone,
+              ":prefs": profile.preferences,
+              ":now": nowIso,
+              ":read": readUpdatedAt,
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      );
+      return toRecord(result.Attributes as CustomerItem);
+    },
+
+    /**
+     * Erasure: the profile's personal data goes, the tombstone stays (id, dates) so operations the
+     * bank must retain still name a customer and later notifications are suppressed, not misdirected.
+     */
+    async erase(customerId: string, nowIso: string): Promise<CustomerRecord> {
+      const result = await callAws("DynamoDB UpdateItem customer erasure", () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: customerKey(customerId),
+            UpdateExpression:
+              "SET erased = :true, erasedAt = :now, updatedAt = :now REMOVE #email, #locale, #name, #tz, #prefs",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeNames: PROFILE_NAMES,
+            ExpressionAttributeValues: { ":true": true, ":now": nowIso },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      );
+      return toRecord(result.Attributes as CustomerItem);
+    },
+  };
+}
+export type CustomerRepository = ReturnType<typeof createCustomerRepository>;

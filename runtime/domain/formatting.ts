@@ -1,0 +1,21 @@
+import type { Money } from "./money";
+
+/** `1 234,56 €` in fr, `€1,234.56` in en: formatted from the decimal string itself, never a float. */
+export function formatMoney(money: Money, locale: string): string {
+  const format = new Intl.NumberFormat(locale, { style: "currency", currency: money.currency });
+  return format.format(money.value as Intl.StringNumericLiteral);
+}
+
+/** The instant in the customer's own time zone and language, with the zone named so it is unambiguous. */
+export function formatInstant(isoInstant: string, locale: string, timeZone: string): string {
+  const format = new Intl.DateTimeFormat(locale, {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone,
+  });
+  const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" })
+    .formatToParts(new Date(isoInstant))
+    .find((part) => part.type === "timeZoneName")?.value;
+  const text = format.format(new Date(isoInstant));
+  return zone ? `${text} (${zone})` : text;
+}

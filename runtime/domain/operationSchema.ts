@@ -1,0 +1,126 @@
+import { string } from "yup";
+import { OPERATION_KINDS, isSecurityCritical, type OperationKind } from "./operationKinds";
+import { hasIbanShape, hasValidIbanChecksum } from "./iban";
+import { fractionDigits, isDecimalString, isIsoCurrency, minorDigits, type Money } from "./money";
+import { parseIsoInstant } from "./time";
+import { closedObject, freeText, identifier, validateWith } from "./validation";
+
+/** An operation as the core-banking system submits it to `POST /operations`. */
+export interface OperationInput {
+  id: string;
+  customerId: string;
+  kind: OperationKind;
+  accountIban: string;
+  amount?: Money;
+  balanceAfter?: Money;
+  occurredAt: string;
+  description?: string;
+  counterparty?: { name?: string; iban?: string };
+}
+
+export const DESCRIPTION_MAX_LENGTH = 140;
+export const COUNTERPARTY_NAME_MAX_LENGTH = 70;
+/** How far in the future an API caller's `occurredAt` may be, to absorb clock skew. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+function iban(label: string) {
+  return string()
+    .strict(true)
+    .typeError(`${label} must be a string`)
+    .test(
+      "iban-format",
+      `${label} must be an IBAN: country code, 2 check digits, 11 to 30 letters or digits`,
+      (v) => (v === undefined ? true : hasIbanShape(v)),
+    )
+    .test("iban-checksum", `${label} has a wrong IBAN checksum; check for a typing error`, (v) =>
+      v === undefined || !hasIbanShape(v) ? true : hasValidIbanChecksum(v),
+    );
+}
+
+function money(label: string, options: { allowNegative: boolean }) {
+  const sign = options.allowNegative ? "" : "positive ";
+  return closedObject({
+    value: string()
+      .strict(true)
+      .typeError(`${label}.value must be a decimal string such as "1234.56", not a number`)
+      .required(`${label}.value is required`)
+      .test("decimal", `${label}.value must be a ${sign}decimal string such as "1234.56"`, (v) =>
+        v === undefined ? true : isDecimalString(v) && (options.allowNegative || !v.startsWith("-")),
+      )
+      .test("positive", `${label}.value must be greater than zero`, (v) =>
+        v === undefined || options.allowNegative || !isDecimalString(v) ? true : /[1-9]/.test(v),
+      )
+      .test("precision", function (value) {
+        const currency = (this.parent as { currency?: unknown }).currency;
+        if (value === undefined || typeof currency !== "string" || !isIsoCurrency(currency)) return true;
+        const allowed = minorDigits(currency);
+        return fractionDigits(value) <= allowed
+          ? true
+          : this.createError({ message: `${label}.value has more than ${allowed} decimals for ${currency}` });
+      }),
+    currency: string()
+      .strict(true)
+      .typeError(`${label}.currency must be a string`)
+      .required(`${label}.currency is required`)
+      .test("iso-4217", `${label}.currency must be an ISO 4217 code such as "EUR"`, (v) =>
+        v === undefined ? true : isIsoCurrency(v),
+      ),
+  });
+}
+
+export function buildOperationSchema() {
+  return closedObject({
+    id: identifier("id"),
+    customerId: identifier("customerId"),
+    kind: string()
+      .strict(true)
+      .typeError("kind must be a string")
+      .required("kind is required")
+      .oneOf([...OPERATION_KINDS], `kind must be one of: ${OPERATION_KINDS.join(", ")}`),
+    accountIban: iban("accountIban").required("accountIban is required"),
+    amount: money("amount", { allowNegative: false })
+      .default(undefined)
+      .when("kind", ([kind], schema) =>
+        typeof kind === "string" &&
+        (OPERATION_KINDS as readonly string[]).includes(kind) &&
+        isSecurityCritical(kind as OperationKind)
+          ? schema.optional()
+          : schema.required(`amount is required for ${String(kind)} operations`),
+      ),
+    balanceAfter: money("balanceAfter", { allowNegative: true }).default(undefined).optional(),
+    occurredAt: string()
+      .strict(true)
+      .typeError("occurredAt must be a string")
+      .required("occurredAt is required")
+      .test(
+        "iso-8601",
+        "occurredAt must be an ISO 8601 instant with a time zone, such as 2026-03-01T09:30:00Z",
+        (v) => (v === undefined ? true : parseIsoInstant(v) !== undefined),
+      )
+      .test("not-in-future", function (value) {
+        const now = (this.options.context as { now?: number } | undefined)?.now;
+        const instant = value === undefined ? undefined : parseIsoInstant(value);
+        if (now === undefined || instant === undefined) return true;
+        return instant <= now + MAX_FUTURE_SKEW_MS
+          ? true
+          : this.createError({
+              message: "occurredAt is in the future; send the time the operation happened",
+            });
+      }),
+    description: freeText("description", DESCRIPTION_MAX_LENGTH).optional(),
+    counterparty: closedObject({
+      name: freeText("counterparty.name", COUNTERPARTY_NAME_MAX_LENGTH).optional(),
+      iban: iban("counterparty.iban").optional(),
+    })
+      .default(undefined)
+      .optional(),
+  });
+}
+
+/**
+ * Validates an operation submitted through the API. `now` enables the clock-skew bound, which
+ * only applies at ingest: redeliveries and replays of old events must still validate.
+ */
+export function validateOperationInput(input: unknown, options: { now?: number } = {}): OperationInput {
+  return validateWith(buildOperationSchema(), input, { now: options.now }) as OperationInput;
+}

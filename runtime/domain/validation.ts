@@ -1,0 +1,96 @@
+import { ValidationError, object, string, type ObjectShape, type Schema } from "yup";
+import { ERROR_CODES, domainError, type DomainError, type FieldError } from "./errors";
+
+/**
+ * Shared yup building blocks. Everything here builds schemas on demand: a yup schema holds `Set`
+ * subclasses, which Pulumi's closure serializer cannot capture, so schemas are created inside
+ * handler factories and never at module level.
+ */
+
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const MARKUP_CHARACTERS = /[<>]/;
+
+function joinPath(parent: string | undefined, key: string): string {
+  return parent ? `${parent}.${key}` : key;
+}
+
+/** An object schema that rejects unknown fields, each named in its own error. */
+export function closedObject<S extends ObjectShape>(shape: S) {
+  const known = Object.keys(shape);
+  return object(shape)
+    .strict(true)
+    .test("unknown", function (value) {
+      if (value === undefined || value === null || typeof value !== "object") return true;
+      const unknown = Object.keys(value).filter((key) => !known.includes(key));
+      if (unknown.length === 0) return true;
+      return new ValidationError(
+        unknown.map((key) =>
+          this.createError({
+            path: joinPath(this.path, key),
+            message: `${joinPath(this.path, key)} is not a known field; remove it (known fields: ${known.join(", ")})`,
+          }),
+        ),
+      );
+    });
+}
+
+export function identifier(label: string) {
+  return string()
+    .strict(true)
+    .typeError(`${label} must be a string`)
+    .required(`${label} is required`)
+    .matches(IDENTIFIER_PATTERN, `${label} must be 1 to 64 letters, digits, "-" or "_"`);
+}
+
+/** Free text shown in e-mails: bounded, single-line, and free of markup. */
+export function freeText(label: string, maxLength: number) {
+  return string()
+    .strict(true)
+    .typeError(`${label} must be a string`)
+    .min(1, `${label} must not be empty; omit it instead`)
+    .max(maxLength, `${label} must be at most ${maxLength} characters`)
+    .test("control-characters", `${label} must not contain control characters or line breaks`, (value) =>
+      value === undefined ? true : !CONTROL_CHARACTERS.test(value),
+    )
+    .test("markup", `${label} must not contain "<" or ">"`, (value) =>
+      value === undefined ? true : !MARKUP_CHARACTERS.test(value),
+    );
+}
+
+export function toFieldErrors(error: ValidationError): FieldError[] {
+  const leaves = error.inner.length > 0 ? error.inner.flatMap(flattenValidationError) : [error];
+  const seen = new Set<string>();
+  const fields: FieldError[] = [];
+  for (const leaf of leaves) {
+    const field = leaf.path && leaf.path.length > 0 ? leaf.path : "(body)";
+    const rule = leaf.type ?? "invalid";
+    const key = `${field}|${rule}|${leaf.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fields.push({ field, rule, message: leaf.errors[0] ?? leaf.message });
+  }
+  return fields;
+}
+
+function flattenValidationError(error: ValidationError): ValidationError[] {
+  return error.inner.length > 0 ? error.inner.flatMap(flattenValidationError) : [error];
+}
+
+export function validationFailed(fields: FieldError[]): DomainError {
+  const summary = fields.map((field) => field.field).join(", ");
+  return domainError(ERROR_CODES.validationFailed, `The request has invalid fields: ${summary}`, { fields });
+}
+
+/** Validates without coercion and returns the value, or throws a VALIDATION_FAILED domain error. */
+export function validateWith<T>(schema: Schema<T>, input: unknown, context: Record<string, unknown> = {}): T {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    throw validationFailed([{ field: "(body)", rule: "type", message: "the body must be a JSON object" }]);
+  }
+  try {
+    return schema.validateSync(input, { abortEarly: false, strict: true, context });
+  } catch (error) {
+    if (error instanceof ValidationError) throw validationFailed(toFieldErrors(error));
+    throw error;
+  }
+}

@@ -1,0 +1,141 @@
+import { DEFAULTS, numberSetting, requireSettings } from "../config/environment";
+import { canonicalJson, sha256Hex } from "../domain/canonicalJson";
+import { ERROR_CODES, domainError } from "../domain/errors";
+import { maskAccount } from "../domain/iban";
+import { buildOperationEvent } from "../domain/operationEvent";
+import { validateOperationInput } from "../domain/operationSchema";
+import { createEventPublisher } from "../adapters/eventPublisher";
+import { createHashKeySecret } from "../adapters/hashKeySecret";
+import { createOperationRepository, type OperationRecord } from "../adapters/operationRepository";
+import { METRIC_NAMES } from "../observability/metrics";
+import { createHandlerContext, type HandlerOptions } from "./handlerContext";
+import {
+  errorResponse,
+  json,
+  parseJsonBody,
+  pathParameter,
+  routeNotFound,
+  type ApiEvent,
+  type ApiResult,
+} from "./http";
+import { IDENTIFIER_PATTERN } from "../domain/validation";
+
+export const OPERATION_ROUTES = {
+  submit: { method: "POST", resource: "/operations" },
+  get: { method: "GET", resource: "/operations/{id}" },
+} as const;
+
+const SECONDS_PER_DAY = 86_400;
+
+/** What the API shows of an operation: masked account, no hash. */
+export function operationView(record: OperationRecord) {
+  const { detail } = record.event;
+  return {
+    operationId: record.operationId,
+    customerId: record.customerId,
+    kind: detail.kind,
+    status: record.status,
+    account: maskAccount(detail.account.last4),
+    ...(detail.amount ? { amount: detail.amount } : {}),
+    occurredAt: detail.occurredAt,
+    recordedAt: record.recordedAt,
+    ...(record.publishedAt ? { publishedAt: record.publishedAt } : {}),
+  };
+}
+
+/**
+ * `POST /operations`: validate, record (status `recorded`), publish to the bus, mark `published`.
+ * The operation id is the idempotency key: the same body again gets the same answer and republishes
+ * an operation recorded but never published; another body under the same id is a 409.
+ * `GET /operations/{id}`: the operation and the status of each of its notifications.
+ */
+export function createOperationsApiHandler(options: HandlerOptions = {}) {
+  const context = createHandlerContext("operations-api", options);
+  const settings = requireSettings(context.env, [
+    "tableName",
+    "eventBusName",
+    "eventSource",
+    "hashKeySecretId",
+  ]);
+  const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
+  const operations = createOperationRepository(context.documents(), settings.tableName);
+  const publisher = createEventPublisher(context.client("eventBridge"), settings.eventBusName);
+  const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
+
+  async function submit(event: ApiEvent): Promise<ApiResult> {
+    const now = context.now();
+    const operation = validateOperationInput(parseJsonBody(event), { now });
+    const bodyHash = sha256Hex(canonicalJson(operation));
+    const busEvent = buildOperationEvent(operation, {
+      source: settings.eventSource,
+      hashKey: await hashKey.get(),
+    });
+    const nowIso = new Date(now).toISOString();
+    const { created, record } = await operations.recordOnce(
+      {
+        operationId: operation.id,
+        customerId: operation.customerId,
+        status: "recorded",
+        bodyHash,
+        event: busEvent,
+        recordedAt: nowIso,
+      },
+      Math.floor(now / 1000) + retentionDays * SECONDS_PER_DAY,
+    );
+    const log = context.logger.child({ operationId: operation.id });
+    if (!created && record.bodyHash !== bodyHash) {
+      throw domainError(
+        ERROR_CODES.conflict,
+        `Operation ${operation.id} was already recorded with a different body; a new operation needs a new id`,
+        {
+          fields: [
+            { field: "id", rule: "conflict", message: "this id is already used by another operation" },
+          ],
+        },
+      );
+    }
+    if (record.status !== "published") {
+      await publisher.publish(record.event);
+      await operations.markPublished(operation.id, nowIso);
+      context.metrics.emit(METRIC_NAMES.operationsPublished, 1, "Count", { Kind: operation.kind });
+      log.info(created ? "operation recorded and published" : "recorded operation republished", {
+        kind: operation.kind,
+      });
+    } else {
+      log.info("operation already published", { kind: operation.kind });
+    }
+    return json(202, { operationId: operation.id, status: "published" });
+  }
+
+  async function get(event: ApiEvent): Promise<ApiResult> {
+    const operationId = pathParameter(event, "id");
+    if (!IDENTIFIER_PATTERN.test(operationId)) {
+      throw domainError(ERROR_CODES.validationFailed, "The operation id in the path is invalid", {
+        fields: [{ field: "id", rule: "matches", message: 'id must be 1 to 64 letters, digits, "-" or "_"' }],
+      });
+    }
+    const record = await operations.get(operationId);
+    if (!record) throw domainError(ERROR_CODES.notFound, `Operation ${operationId} does not exist`);
+    const notifications = await operations.listNotifications(operationId);
+    return json(200, { ...operationView(record), notifications });
+  }
+
+  return async (event: ApiEvent): Promise<ApiResult> => {
+    const requestId = event.requestContext?.requestId;
+    try {
+      if (
+        event.httpMethod === OPERATION_ROUTES.submit.method &&
+        event.resource === OPERATION_ROUTES.submit.resource
+      )
+        return await submit(event);
+      if (
+        event.httpMethod === OPERATION_ROUTES.get.method &&
+        event.resource === OPERATION_ROUTES.get.resource
+      )
+        return await get(event);
+      return routeNotFound(event);
+    } catch (error) {
+      return errorResponse(error, context.logger, requestId);
+    }
+  };
+}

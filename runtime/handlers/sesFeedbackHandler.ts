@@ -1,0 +1,75 @@
+import { requireSettings } from "../config/environment";
+import { isNotificationKind } from "../domain/operationKinds";
+import { statusesBefore } from "../domain/notificationStatus";
+import { EMAIL_TAGS, interpretSesEvent, tagValue, type SesEmailEvent } from "../domain/sesFeedback";
+import { createHashKeySecret } from "../adapters/hashKeySecret";
+import { createNotificationRepository } from "../adapters/notificationRepository";
+import { createSuppressionRepository } from "../adapters/suppressionRepository";
+import { METRIC_NAMES } from "../observability/metrics";
+import { createHandlerContext, type HandlerOptions } from "./handlerContext";
+import { addressHash } from "./notify";
+
+/**
+ * SES delivery, bounce, complaint, reject and rendering-failure events (from the default bus): the
+ * notification's status moves forward only, and a permanent bounce or a complaint puts the address
+ * on the suppression list. Failures throw so Lambda's asynchronous retries and on-failure
+ * destination take over.
+ */
+export function createSesFeedbackHandler(options: HandlerOptions = {}) {
+  const context = createHandlerContext("ses-feedback", options);
+  const settings = requireSettings(context.env, ["tableName", "hashKeySecretId"]);
+  const notifications = createNotificationRepository(context.documents(), settings.tableName);
+  const suppressions = createSuppressionRepository(context.documents(), settings.tableName);
+  const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
+
+  async function locate(event: SesEmailEvent, sesMessageId: string) {
+    const operationId = tagValue(event, EMAIL_TAGS.operationId);
+    const kind = tagValue(event, EMAIL_TAGS.notificationKind);
+    if (operationId && isNotificationKind(kind)) return { operationId, notificationKind: kind };
+    const record = await notifications.findBySesMessageId(sesMessageId);
+    return record && { operationId: record.operationId, notificationKind: record.notificationKind };
+  }
+
+  return async (event: SesEmailEvent): Promise<{ applied: boolean }> => {
+    const outcome = interpretSesEvent(event);
+    const log = context.logger.child({
+      sesMessageId: event.detail?.mail?.messageId,
+      eventType: event.detail?.eventType,
+    });
+    if (!outcome) {
+      log.debug("SES event ignored");
+      return { applied: false };
+    }
+    const nowIso = new Date(context.now()).toISOString();
+    if (outcome.suppressAddresses.length > 0) {
+      const key = await hashKey.get();
+      for (const address of outcome.suppressAddresses) {
+        await suppressions.suppress(
+          addressHash(address, key),
+          outcome.suppressionReason ?? outcome.status,
+          nowIso,
+        );
+      }
+      log.info("address suppressed", { reason: outcome.suppressionReason });
+    }
+    const target = await locate(event, outcome.sesMessageId);
+    if (!target) {
+      log.warn("no notification for this SES message");
+      return { applied: false };
+    }
+    const applied = await notifications.applyFeedback(target.operationId, target.notificationKind, {
+      sesMessageId: outcome.sesMessageId,
+      status: outcome.status,
+      allowedFrom: statusesBefore(outcome.status),
+      nowIso,
+      detail: outcome.detail,
+    });
+    context.metrics.emit(METRIC_NAMES.feedbackReceived, 1, "Count", { Status: outcome.status });
+    log.info(applied ? "notification status moved forward" : "feedback did not move the status", {
+      operationId: target.operationId,
+      notificationKind: target.notificationKind,
+      status: outcome.status,
+    });
+    return { applied };
+  };
+}

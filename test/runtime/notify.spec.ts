@@ -1,0 +1,242 @@
+import { expect } from "chai";
+import sinon from "sinon";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { createNotifyHandler } from "../../runtime/handlers/notify";
+import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
+import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
+import { buildOperationEvent } from "../../runtime/domain/operationEvent";
+import { validateOperationInput } from "../../runtime/domain/operationSchema";
+import type { NotificationKind } from "../../runtime/domain/operationKinds";
+import { createRuntimeFixture, EVENT_SOURCE, type RuntimeFixture } from "../support/runtimeFixture";
+import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation, VALID_IBAN } from "../support/sampleData";
+import type { RecordedEvent } from "../../local/localServices";
+
+describe("notify: from a queued event to exactly one e-mail", () => {
+  let fixture: RuntimeFixture;
+  let notify: ReturnType<typeof createNotifyHandler>;
+  let operationsApi: ReturnType<typeof createOperationsApiHandler>;
+  let customersApi: ReturnType<typeof createCustomersApiHandler>;
+
+  before(async () => {
+    fixture = await createRuntimeFixture();
+    notify = createNotifyHandler(fixture.options());
+    operationsApi = createOperationsApiHandler(fixture.options());
+    customersApi = createCustomersApiHandler(fixture.options());
+  });
+  afterEach(() => sinon.restore());
+
+  async function customer(overrides: Record<string, unknown> = {}) {
+    const id = uniqueId("cust");
+    const email = fixture.uniqueAddress("camille");
+    const response = await customersApi(apiEvent("PUT", "/customers/{id}", { id, body: validCustomer({ email, ...overrides }) }));
+    expect(response.statusCode, response.body).to.equal(200);
+    return { id, email };
+  }
+
+  /** Submits through the API and returns the event the bus received. */
+  async function submitted(overrides: Record<string, unknown>): Promise<RecordedEvent> {
+    const operation = validOperation(overrides);
+    const response = await operationsApi(apiEvent("POST", "/operations", { body: operation }));
+    expect(response.statusCode, response.body).to.equal(202);
+    const event = fixture.services.events.find((e) => JSON.parse(e.Detail).operationId === operation.id);
+    return event!;
+  }
+
+  async function notificationsOf(operationId: string) {
+    const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: operationId }));
+    return JSON.parse(response.body).notifications as { notificationKind: string; status: string; reason?: string; attempts: number; sesMessageId?: string }[];
+  }
+
+  async function evidenceKeys(operationId: string): Promise<string[]> {
+    const listed = await new S3Client({}).send(new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: `evidence/${operationId}/` }));
+    return (listed.Contents ?? []).map((object) => object.Key!);
+  }
+
+  const deliver = (event: RecordedEvent, kind: NotificationKind = event.DetailType as NotificationKind) =>
+    notify(sqsEvent(envelopeBody(event, kind)));
+
+  it("sends the French e-mail with the customer's formatting, records it and archives the evidence", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const operationId = JSON.parse(event.Detail).operationId;
+    const result = await deliver(event);
+    expect(result.batchItemFailures).to.deep.equal([]);
+
+    const [mail, ...more] = await fixture.emailsTo(email);
+    expect(more).to.have.length(0);
+    expect(mail.from).to.equal("notifications@bank.example");
+    expect(mail.subject).to.include("1\u202f234,56\u00a0€");
+    expect(mail.body.text).to.include("Camille Martin").and.include("•••• 0189");
+    expect(mail.body.html).to.include("1\u202f234,56\u00a0€");
+    expect(mail.body.html).not.to.include(VALID_IBAN);
+
+    const [notification] = await notificationsOf(operationId);
+    expect(notification).to.include({ notificationKind: "deposit", status: "sent", sesMessageId: mail.messageId, attempts: 1 });
+
+    const [key] = await evidenceKeys(operationId);
+    expect(key).to.equal(`evidence/${operationId}/deposit/${mail.messageId}.json`);
+    const object = await new S3Client({}).send(new GetObjectCommand({ Bucket: fixture.bucket, Key: key }));
+    const evidence = JSON.parse(await object.Body!.transformToString());
+    expect(evidence).to.include({ operationId, notificationKind: "deposit", sesMessageId: mail.messageId });
+    expect(evidence.template.name).to.equal(`${fixture.templatePrefix}-deposit-fr`);
+    expect(evidence.template.sha256).to.match(/^[a-f0-9]{64}$/);
+    expect(evidence.templateData.account).to.equal("•••• 0189");
+    expect(JSON.stringify(evidence)).not.to.include(email);
+  });
+
+  it("sends one e-mail, one record and one evidence object for an event delivered five times", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const operationId = JSON.parse(event.Detail).operationId;
+    for (let i = 0; i < 5; i++) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+    expect(await notificationsOf(operationId)).to.have.length(1);
+    expect(await evidenceKeys(operationId)).to.have.length(1);
+  });
+
+  it("sends one e-mail when five deliveries race; the losers are retried later and then do nothing", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const results = await Promise.all(Array.from({ length: 5 }, () => deliver(event)));
+    const failed = results.filter((result) => result.batchItemFailures.length > 0).length;
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+    expect(failed).to.be.at.most(4);
+    for (let i = 0; i < failed; i++) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+  });
+
+  it("sends two notifications, each once, for a large deposit that matched its kind's rule and the large-amount rule", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id, amount: { value: "25000.00", currency: "EUR" } });
+    const operationId = JSON.parse(event.Detail).operationId;
+    for (let i = 0; i < 3; i++) {
+      const result = await notify(sqsEvent(envelopeBody(event, "deposit"), envelopeBody(event, "large-amount")));
+      expect(result.batchItemFailures).to.deep.equal([]);
+    }
+    const mails = await fixture.emailsTo(email);
+    expect(mails).to.have.length(2);
+    expect((await notificationsOf(operationId)).map((n) => n.notificationKind).sort()).to.deep.equal(["deposit", "large-amount"]);
+    expect(await evidenceKeys(operationId)).to.have.length(2);
+  });
+
+  it("on SES throttling reports the record as failed, releases the lease, and a later delivery sends exactly once", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const operationId = JSON.parse(event.Detail).operationId;
+    const ses = new SESv2Client({});
+    const realSend = ses.send.bind(ses);
+    const throttling = Object.assign(new Error("Maximum sending rate exceeded."), { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+    sinon.stub(ses, "send").callsFake(async (command: unknown) => {
+      if (command instanceof SendEmailCommand) throw throttling;
+      return realSend(command as never);
+    });
+    const throttled = createNotifyHandler(fixture.options({ clients: { ses } }));
+    const body = envelopeBody(event, "deposit");
+    const failed = await throttled(sqsEvent(body));
+    expect(failed.batchItemFailures).to.have.length(1);
+    expect(await fixture.emailsTo(email)).to.have.length(0);
+    const [released] = await notificationsOf(operationId);
+    expect(released.status).to.equal("released");
+
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+    const [sent] = await notificationsOf(operationId);
+    expect(sent).to.include({ status: "sent", attempts: 2 });
+  });
+
+  it("if the process dies after SES accepted and before recording, nothing resends until the lease expires, then one more e-mail is sent", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const operationId = JSON.parse(event.Detail).operationId;
+    // The document client shares the base client's middleware stack, so the fault goes there.
+    const dynamodb = new DynamoDBClient({});
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> }).ExpressionAttributeValues;
+        if (values?.[":status"]?.S === "sent") throw new Error("process killed");
+        return next(args);
+      },
+      { step: "build", name: "killBeforeRecordingSent" },
+    );
+    const dying = createNotifyHandler(fixture.options({ clients: { dynamodb } }));
+    const body = envelopeBody(event, "deposit");
+    expect((await dying(sqsEvent(body))).batchItemFailures).to.have.length(1);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+
+    const whileLeased = await notify(sqsEvent(body));
+    expect(whileLeased.batchItemFailures).to.have.length(1);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+
+    fixture.clock.now += 61_000;
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    const mails = await fixture.emailsTo(email);
+    expect(mails).to.have.length(2);
+    const [record] = await notificationsOf(operationId);
+    expect(record).to.include({ status: "sent", attempts: 2, sesMessageId: mails[1].messageId });
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.have.length(2);
+  });
+
+  it("escapes HTML in the HTML part, as the emulator stored it, for an event put on the bus directly", async () => {
+    const { id, email } = await customer();
+    const operation = validateOperationInput(validOperation({ customerId: id }));
+    const { detail } = buildOperationEvent(operation, { source: EVENT_SOURCE, hashKey: fixture.services.secrets[fixture.env.HASH_KEY_SECRET_ID] });
+    detail.description = `<script>alert("x")</script>`;
+    detail.counterparty = { name: `Tom & Jerry's "Bar"` };
+    const event: RecordedEvent = { Source: EVENT_SOURCE, DetailType: "deposit", Detail: JSON.stringify(detail), eventId: uniqueId("evt") };
+    expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    const [mail] = await fixture.emailsTo(email);
+    expect(mail.body.html).not.to.include("<script>");
+    expect(mail.body.html).to.include("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(mail.body.html).to.include("Tom &amp; Jerry&#x27;s &quot;Bar&quot;");
+    expect(mail.body.text).to.include(`Tom & Jerry's "Bar"`);
+  });
+
+  it("suppresses, with the reason recorded, for opt-outs, thresholds and unknown customers, but never a security alert", async () => {
+    const optedOut = await customer({ preferences: { optedOutCategories: ["account-activity", "card-activity", "large-amounts"], minimumAmounts: { EUR: "100000.00" } } });
+    const deposit = await submitted({ customerId: optedOut.id });
+    const cardBlocked = await submitted({ customerId: optedOut.id, kind: "card-blocked", amount: undefined, balanceAfter: undefined, description: "Card ending 4242 blocked after 3 wrong PINs" });
+    const stranger = await submitted({ customerId: uniqueId("nobody") });
+    const thresholdOnly = await customer({ preferences: { optedOutCategories: [], minimumAmounts: { EUR: "2000.00" } } });
+    const small = await submitted({ customerId: thresholdOnly.id });
+    for (const event of [deposit, cardBlocked, stranger, small]) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+
+    const reasons = async (event: RecordedEvent) => (await notificationsOf(JSON.parse(event.Detail).operationId))[0];
+    expect(await reasons(deposit)).to.include({ status: "suppressed", reason: "opted-out" });
+    expect(await reasons(stranger)).to.include({ status: "suppressed", reason: "unknown-customer" });
+    expect(await reasons(small)).to.include({ status: "suppressed", reason: "below-threshold" });
+    expect(await reasons(cardBlocked)).to.include({ status: "sent" });
+    const mails = await fixture.emailsTo(optedOut.email);
+    expect(mails).to.have.length(1);
+    expect(mails[0].body.text).to.include("4242");
+    const metrics = fixture.logs.map((line) => JSON.parse(line)).filter((line) => line.NotificationsSuppressed === 1);
+    expect(metrics.map((line) => line.Reason)).to.include.members(["opted-out", "unknown-customer", "below-threshold"]);
+  });
+
+  it("falls back to English templates for an unsupported language but formats in the customer's own locale", async () => {
+    const { id, email } = await customer({ locale: "de-DE", timeZone: "Europe/Berlin", displayName: "Jonas Weber" });
+    const event = await submitted({ customerId: id });
+    await deliver(event);
+    const [mail] = await fixture.emailsTo(email);
+    expect(mail.body.text).to.include("1.234,56\u00a0€").and.include("Jonas Weber");
+    const evidenceKey = (await evidenceKeys(JSON.parse(event.Detail).operationId))[0];
+    const object = await new S3Client({}).send(new GetObjectCommand({ Bucket: fixture.bucket, Key: evidenceKey }));
+    expect(JSON.parse(await object.Body!.transformToString()).template.name).to.equal(`${fixture.templatePrefix}-deposit-en`);
+  });
+
+  it("reports a malformed queue message as a failure so it ends in the DLQ, and records nothing", async () => {
+    const result = await notify(sqsEvent("not json", JSON.stringify({ notificationKind: "deposit", event: { id: "e", detail: { operationId: "x" } } })));
+    expect(result.batchItemFailures).to.have.length(2);
+  });
+
+  it("logs no e-mail address, name or account number", async () => {
+    const joined = fixture.logs.join("\n");
+    expect(joined).not.to.match(/@example\.com/);
+    expect(joined).not.to.include("Camille Martin");
+    expect(joined).not.to.include(VALID_IBAN);
+    expect(fixture.logs.some((line) => JSON.parse(line).NotificationsSent === 1)).to.equal(true);
+  });
+});

@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { createSesFeedbackHandler } from "../../runtime/handlers/sesFeedbackHandler";
+import { createNotifyHandler } from "../../runtime/handlers/notify";
+import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
+import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
+import type { SesEmailEvent } from "../../runtime/domain/sesFeedback";
+import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
+import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation } from "../support/sampleData";
+
+describe("SES feedback", () => {
+  let fixture: RuntimeFixture;
+  let feedback: ReturnType<typeof createSesFeedbackHandler>;
+  let operationsApi: ReturnType<typeof createOperationsApiHandler>;
+
+  before(async () => {
+    fixture = await createRuntimeFixture();
+    feedback = createSesFeedbackHandler(fixture.options());
+    operationsApi = createOperationsApiHandler(fixture.options());
+  });
+
+  /** A customer, an operation and its sent deposit notification; returns what feedback needs. */
+  async function sentNotification(email = fixture.uniqueAddress("alex")) {
+    const customerId = uniqueId("cust");
+    await createCustomersApiHandler(fixture.options())(
+      apiEvent("PUT", "/customers/{id}", { id: customerId, body: validCustomer({ email, locale: "en-GB" }) }),
+    );
+    const operation = validOperation({ customerId });
+    await operationsApi(apiEvent("POST", "/operations", { body: operation }));
+    const event = fixture.services.events.find((e) => JSON.parse(e.Detail).operationId === operation.id)!;
+    await createNotifyHandler(fixture.options())(sqsEvent(envelopeBody(event, "deposit")));
+    const [mail] = await fixture.emailsTo(email);
+    return { operationId: operation.id as string, customerId, email, messageId: mail.messageId, event };
+  }
+
+  function sesEvent(eventType: string, sent: { operationId: string; email: string; messageId: string }, extra: Partial<SesEmailEvent["detail"]> = {}, tags = true): SesEmailEvent {
+    return {
+      source: "aws.ses",
+      "detail-type": `Email ${eventType}`,
+      detail: {
+        eventType,
+        mail: {
+          messageId: sent.messageId,
+          destination: [sent.email],
+          tags: tags ? { "operation-id": [sent.operationId], "notification-kind": ["deposit"], "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET] } : {},
+        },
+        ...extra,
+      },
+    };
+  }
+
+  async function status(operationId: string) {
+    const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: operationId }));
+    return JSON.parse(response.body).notifications[0].status as string;
+  }
+
+  it("moves sent to delivered, and a complaint after delivery forward again", async () => {
+    const sent = await sentNotification();
+    expect(await feedback(sesEvent("Delivery", sent))).to.deep.equal({ applied: true });
+    expect(await status(sent.operationId)).to.equal("delivered");
+    await feedback(sesEvent("Complaint", sent, { complaint: { complainedRecipients: [{ emailAddress: sent.email }] } }));
+    expect(await status(sent.operationId)).to.equal("complained");
+  });
+
+  it("never moves a status backwards when feedback arrives out of order", async () => {
+    const sent = await sentNotification();
+    await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: sent.email }] } }));
+    expect(await feedback(sesEvent("Delivery", sent))).to.deep.equal({ applied: false });
+    expect(await status(sent.operationId)).to.equal("bounced");
+  });
+
+  it("suppresses the address on a permanent bounce, so the next notification to it is suppressed", async () => {
+    const email = fixture.uniqueAddress("bouncing");
+    const sent = await sentNotification(email);
+    await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: email.toUpperCase() }] } }));
+    const next = await sentNotification(email);
+    expect(next.messageId).to.equal(sent.messageId);
+    const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: next.operationId }));
+    expect(JSON.parse(response.body).notifications[0]).to.include({ status: "suppressed", reason: "address-suppressed" });
+  });
+
+  it("does not suppress on a transient bounce", async () => {
+    const email = fixture.uniqueAddress("full-mailbox");
+    const sent = await sentNotification(email);
+    expect(await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Transient", bouncedRecipients: [{ emailAddress: email }] } }))).to.deep.equal({ applied: false });
+    expect(await status(sent.operationId)).to.equal("sent");
+    await sentNotification(email);
+    expect(await fixture.emailsTo(email)).to.have.length(2);
+  });
+
+  it("records rejects and rendering failures, and finds the notification by message id when tags are missing", async () => {
+    const rejected = await sentNotification();
+    await feedback(sesEvent("Reject", rejected, { reject: { reason: "Bad content" } }, false));
+    expect(await status(rejected.operationId)).to.equal("rejected");
+    const failed = await sentNotification();
+    await feedback(sesEvent("Rendering Failure", failed, { failure: { errorMessage: "Attribute 'amount' is not present", templateName: "t" } }));
+    expect(await status(failed.operationId)).to.equal("rendering-failed");
+  });
+
+  it("ignores feedback for a message it never sent", async () => {
+    const unknown = { operationId: "never", email: "x@example.com", messageId: "unknown-message" };
+    expect(await feedback(sesEvent("Delivery", unknown, {}, false))).to.deep.equal({ applied: false });
+  });
+});

@@ -1,0 +1,5 @@
+import { stopSharedServices } from "./sharedServices";
+
+after(async () => {
+  await stopSharedServices();
+});
