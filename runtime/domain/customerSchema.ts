@@ -101,7 +101,7 @@ function profileFields() {
       .max(EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters`)
       .email("email must be an e-mail address such as name@example.com")
       .test("ascii", "email must not contain spaces or control characters", (v) =>
-        v === undefined ? true : !/[\s\u0000-\u001f\u007f]/.test(v),
+        v === undefined ? true : !/[\s\p{Cc}]/u.test(v),
       ),
     locale: string()
       .strict(true)

@@ -8,7 +8,7 @@ import { ERROR_CODES, domainError, type DomainError, type FieldError } from "./e
  */
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 const MARKUP_CHARACTERS = /[<>]/;
 
 function joinPath(parent: string | undefined, key: string): string {

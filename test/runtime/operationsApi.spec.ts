@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import sinon from "sinon";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
 import { createRuntimeFixture, EVENT_SOURCE, type RuntimeFixture } from "../support/runtimeFixture";
 import { apiEvent, validOperation, VALID_IBAN } from "../support/sampleData";
@@ -26,10 +27,21 @@ describe("POST /operations and GET /operations/{id}", () => {
     expect(JSON.parse(response.body)).to.deep.equal({ operationId: operation.id, status: "published" });
     const [event, ...others] = eventsFor(operation.id as string);
     expect(others).to.have.length(0);
-    expect(event).to.include({ EventBusName: fixture.env.EVENT_BUS_NAME, Source: EVENT_SOURCE, DetailType: "deposit" });
+    expect(event).to.include({
+      EventBusName: fixture.env.EVENT_BUS_NAME,
+      Source: EVENT_SOURCE,
+      DetailType: "deposit",
+    });
     expect(event.Detail).not.to.include(VALID_IBAN);
-    const stored = JSON.parse((await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body);
-    expect(stored).to.include({ operationId: operation.id, status: "published", account: "•••• 0189", kind: "deposit" });
+    const stored = JSON.parse(
+      (await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body,
+    );
+    expect(stored).to.include({
+      operationId: operation.id,
+      status: "published",
+      account: "•••• 0189",
+      kind: "deposit",
+    });
     expect(stored.notifications).to.deep.equal([]);
   });
 
@@ -62,19 +74,26 @@ describe("POST /operations and GET /operations/{id}", () => {
     expect(failed.statusCode).to.equal(503);
     expect(failed.headers["retry-after"]).to.equal("1");
     expect(eventsFor(operation.id as string)).to.have.length(0);
-    const recorded = JSON.parse((await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body);
+    const recorded = JSON.parse(
+      (await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body,
+    );
     expect(recorded.status).to.equal("recorded");
 
     const retried = await submit(operation);
     expect(retried.statusCode).to.equal(202);
     expect(eventsFor(operation.id as string)).to.have.length(1);
-    const published = JSON.parse((await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body);
+    const published = JSON.parse(
+      (await api(apiEvent("GET", "/operations/{id}", { id: operation.id as string }))).body,
+    );
     expect(published.status).to.equal("published");
   });
 
   it("maps a throttled PutEvents to a retryable 503 and keeps the record for the retry", async () => {
     const eventBridge = new EventBridgeClient({});
-    const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+    const throttled = Object.assign(new Error("Rate exceeded"), {
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    });
     sinon.stub(eventBridge, "send").rejects(throttled);
     const handler = createOperationsApiHandler(fixture.options({ clients: { eventBridge } }));
     const operation = validOperation();
@@ -97,6 +116,14 @@ describe("POST /operations and GET /operations/{id}", () => {
     expect((await api(apiEvent("GET", "/operations/{id}", { id: "never-seen" }))).statusCode).to.equal(404);
     expect((await api(apiEvent("GET", "/operations/{id}", { id: "bad id!" }))).statusCode).to.equal(400);
     expect((await api(apiEvent("DELETE", "/operations/{id}", { id: "x" }))).statusCode).to.equal(404);
+  });
+
+  it("reads the hash key from Secrets Manager once per container", async () => {
+    const secretsManager = new SecretsManagerClient({});
+    const send = sinon.spy(secretsManager, "send");
+    const handler = createOperationsApiHandler(fixture.options({ clients: { secretsManager } }));
+    for (let i = 0; i < 3; i++) expect((await submit(validOperation(), handler)).statusCode).to.equal(202);
+    expect(send.getCalls().filter((call) => call.args[0] instanceof GetSecretValueCommand)).to.have.length(1);
   });
 
   it("logs the operation id and never the account number", async () => {
