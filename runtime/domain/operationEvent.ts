@@ -8,9 +8,9 @@ import {
 } from "./operationKinds";
 import { ibanLast4, normalizeIban } from "./iban";
 import { routingAmount, type Money } from "./money";
-import type { OperationInput } from "./operationSchema";
+import { requiredUnlessSecurityCritical, type OperationInput } from "./operationSchema";
 import { parseIsoInstant } from "./time";
-import { closedObject, identifier, validateWith, validationFailed } from "./validation";
+import { closedObject, identifier, plainText, validateWith, validationFailed } from "./validation";
 
 /**
  * The event put on the bus for every recorded operation. It carries no e-mail address and no full
@@ -125,7 +125,7 @@ function eventMoney(label: string) {
 
 /**
  * Structural check of an event consumed from the queue. Looser than API ingest on purpose: no
- * clock-skew bound (replays and redrives of old events must pass), and free text is only bounded,
+ * clock-skew bound (replays and redrives of old events must pass), and free text may hold markup,
  * since producers may also put events on the bus directly; the e-mail escapes it either way.
  */
 export function buildOperationEventDetailSchema() {
@@ -141,7 +141,7 @@ export function buildOperationEventDetailSchema() {
       .required("kind is required")
       .oneOf([...OPERATION_KINDS], "kind is not a known operation kind"),
     account: accountReferenceSchema("account").required("account is required"),
-    amount: eventMoney("amount").default(undefined).optional(),
+    amount: requiredUnlessSecurityCritical(eventMoney("amount")),
     balanceAfter: eventMoney("balanceAfter").default(undefined).optional(),
     occurredAt: string()
       .strict(true)
@@ -151,9 +151,9 @@ export function buildOperationEventDetailSchema() {
         "occurredAt must be an ISO 8601 instant",
         (v) => v === undefined || parseIsoInstant(v) !== undefined,
       ),
-    description: string().strict(true).max(500, "description must be at most 500 characters").optional(),
+    description: plainText("description", 500).optional(),
     counterparty: closedObject({
-      name: string().strict(true).max(200, "counterparty.name must be at most 200 characters").optional(),
+      name: plainText("counterparty.name", 200).optional(),
       account: accountReferenceSchema("counterparty.account").default(undefined).optional(),
     })
       .default(undefined)

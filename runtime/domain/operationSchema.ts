@@ -1,5 +1,5 @@
-import { string } from "yup";
-import { OPERATION_KINDS, isSecurityCritical, type OperationKind } from "./operationKinds";
+import { string, type AnyObject, type Flags, type ObjectSchema } from "yup";
+import { OPERATION_KINDS, isOperationKind, isSecurityCritical, type OperationKind } from "./operationKinds";
 import { hasIbanShape, hasValidIbanChecksum } from "./iban";
 import { fractionDigits, isDecimalString, isIsoCurrency, minorDigits, type Money } from "./money";
 import { parseIsoInstant } from "./time";
@@ -68,6 +68,19 @@ function money(label: string, options: { allowNegative: boolean }) {
   });
 }
 
+/** Money moved needs an amount; a security-critical operation (a blocked card) has none. */
+export function requiredUnlessSecurityCritical<T extends AnyObject>(
+  schema: ObjectSchema<T, AnyObject, unknown, Flags>,
+) {
+  return schema
+    .default(undefined)
+    .when("kind", ([kind], current) =>
+      isOperationKind(kind) && isSecurityCritical(kind)
+        ? current.optional()
+        : current.required(`amount is required for ${String(kind)} operations`),
+    );
+}
+
 export function buildOperationSchema() {
   return closedObject({
     id: identifier("id"),
@@ -78,15 +91,7 @@ export function buildOperationSchema() {
       .required("kind is required")
       .oneOf([...OPERATION_KINDS], `kind must be one of: ${OPERATION_KINDS.join(", ")}`),
     accountIban: iban("accountIban").required("accountIban is required"),
-    amount: money("amount", { allowNegative: false })
-      .default(undefined)
-      .when("kind", ([kind], schema) =>
-        typeof kind === "string" &&
-        (OPERATION_KINDS as readonly string[]).includes(kind) &&
-        isSecurityCritical(kind as OperationKind)
-          ? schema.optional()
-          : schema.required(`amount is required for ${String(kind)} operations`),
-      ),
+    amount: requiredUnlessSecurityCritical(money("amount", { allowNegative: false })),
     balanceAfter: money("balanceAfter", { allowNegative: true }).default(undefined).optional(),
     occurredAt: string()
       .strict(true)

@@ -43,8 +43,8 @@ export function identifier(label: string) {
     .matches(IDENTIFIER_PATTERN, `${label} must be 1 to 64 letters, digits, "-" or "_"`);
 }
 
-/** Free text shown in e-mails: bounded, single-line, and free of markup. */
-export function freeText(label: string, maxLength: number) {
+/** Bounded single-line text: no control characters or line breaks. */
+export function plainText(label: string, maxLength: number) {
   return string()
     .strict(true)
     .typeError(`${label} must be a string`)
@@ -52,10 +52,14 @@ export function freeText(label: string, maxLength: number) {
     .max(maxLength, `${label} must be at most ${maxLength} characters`)
     .test("control-characters", `${label} must not contain control characters or line breaks`, (value) =>
       value === undefined ? true : !CONTROL_CHARACTERS.test(value),
-    )
-    .test("markup", `${label} must not contain "<" or ">"`, (value) =>
-      value === undefined ? true : !MARKUP_CHARACTERS.test(value),
     );
+}
+
+/** Free text submitted through the API and shown in e-mails: plain text, and free of markup. */
+export function freeText(label: string, maxLength: number) {
+  return plainText(label, maxLength).test("markup", `${label} must not contain "<" or ">"`, (value) =>
+    value === undefined ? true : !MARKUP_CHARACTERS.test(value),
+  );
 }
 
 export function toFieldErrors(error: ValidationError): FieldError[] {

@@ -103,7 +103,8 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
       sesMessageId: sent.sesMessageId,
       recipientAddressHash: addressHash(customer.profile!.email, await hashKey.get()),
       template: { name: template.templateName, sha256: template.sha256 },
-      templateData: templateData.text,
+      // The name stays out: evidence outlives an erasure, and the customer id identifies the recipient.
+      templateData: { ...templateData.text, displayName: undefined },
       occurredAt: detail.occurredAt,
       sentAt: sent.sentAt,
       archivedAt: new Date(context.now()).toISOString(),

@@ -10,7 +10,15 @@ import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import { validateOperationInput } from "../../runtime/domain/operationSchema";
 import type { NotificationKind } from "../../runtime/domain/operationKinds";
 import { createRuntimeFixture, EVENT_SOURCE, type RuntimeFixture } from "../support/runtimeFixture";
-import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation, VALID_IBAN } from "../support/sampleData";
+import {
+  apiEvent,
+  envelopeBody,
+  sqsEvent,
+  uniqueId,
+  validCustomer,
+  validOperation,
+  VALID_IBAN,
+} from "../support/sampleData";
 import type { RecordedEvent } from "../../local/localServices";
 
 describe("notify: from a queued event to exactly one e-mail", () => {
@@ -30,7 +38,9 @@ describe("notify: from a queued event to exactly one e-mail", () => {
   async function customer(overrides: Record<string, unknown> = {}) {
     const id = uniqueId("cust");
     const email = fixture.uniqueAddress("camille");
-    const response = await customersApi(apiEvent("PUT", "/customers/{id}", { id, body: validCustomer({ email, ...overrides }) }));
+    const response = await customersApi(
+      apiEvent("PUT", "/customers/{id}", { id, body: validCustomer({ email, ...overrides }) }),
+    );
     expect(response.statusCode, response.body).to.equal(200);
     return { id, email };
   }
@@ -46,11 +56,19 @@ describe("notify: from a queued event to exactly one e-mail", () => {
 
   async function notificationsOf(operationId: string) {
     const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: operationId }));
-    return JSON.parse(response.body).notifications as { notificationKind: string; status: string; reason?: string; attempts: number; sesMessageId?: string }[];
+    return JSON.parse(response.body).notifications as {
+      notificationKind: string;
+      status: string;
+      reason?: string;
+      attempts: number;
+      sesMessageId?: string;
+    }[];
   }
 
   async function evidenceKeys(operationId: string): Promise<string[]> {
-    const listed = await new S3Client({}).send(new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: `evidence/${operationId}/` }));
+    const listed = await new S3Client({}).send(
+      new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: `evidence/${operationId}/` }),
+    );
     return (listed.Contents ?? []).map((object) => object.Key!);
   }
 
@@ -73,7 +91,12 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(mail.body.html).not.to.include(VALID_IBAN);
 
     const [notification] = await notificationsOf(operationId);
-    expect(notification).to.include({ notificationKind: "deposit", status: "sent", sesMessageId: mail.messageId, attempts: 1 });
+    expect(notification).to.include({
+      notificationKind: "deposit",
+      status: "sent",
+      sesMessageId: mail.messageId,
+      attempts: 1,
+    });
 
     const [key] = await evidenceKeys(operationId);
     expect(key).to.equal(`evidence/${operationId}/deposit/${mail.messageId}.json`);
@@ -83,6 +106,8 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(evidence.template.name).to.equal(`${fixture.templatePrefix}-deposit-fr`);
     expect(evidence.template.sha256).to.match(/^[a-f0-9]{64}$/);
     expect(evidence.templateData.account).to.equal("•••• 0189");
+    expect(evidence.templateData).not.to.have.property("displayName");
+    expect(JSON.stringify(evidence)).not.to.include("Camille");
     expect(JSON.stringify(evidence)).not.to.include(email);
   });
 
@@ -112,12 +137,17 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     const event = await submitted({ customerId: id, amount: { value: "25000.00", currency: "EUR" } });
     const operationId = JSON.parse(event.Detail).operationId;
     for (let i = 0; i < 3; i++) {
-      const result = await notify(sqsEvent(envelopeBody(event, "deposit"), envelopeBody(event, "large-amount")));
+      const result = await notify(
+        sqsEvent(envelopeBody(event, "deposit"), envelopeBody(event, "large-amount")),
+      );
       expect(result.batchItemFailures).to.deep.equal([]);
     }
     const mails = await fixture.emailsTo(email);
     expect(mails).to.have.length(2);
-    expect((await notificationsOf(operationId)).map((n) => n.notificationKind).sort()).to.deep.equal(["deposit", "large-amount"]);
+    expect((await notificationsOf(operationId)).map((n) => n.notificationKind).sort()).to.deep.equal([
+      "deposit",
+      "large-amount",
+    ]);
     expect(await evidenceKeys(operationId)).to.have.length(2);
   });
 
@@ -127,7 +157,10 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     const operationId = JSON.parse(event.Detail).operationId;
     const ses = new SESv2Client({});
     const realSend = ses.send.bind(ses);
-    const throttling = Object.assign(new Error("Maximum sending rate exceeded."), { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+    const throttling = Object.assign(new Error("Maximum sending rate exceeded."), {
+      name: "TooManyRequestsException",
+      $metadata: { httpStatusCode: 429 },
+    });
     sinon.stub(ses, "send").callsFake(async (command: unknown) => {
       if (command instanceof SendEmailCommand) throw throttling;
       return realSend(command as never);
@@ -155,7 +188,8 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     const dynamodb = new DynamoDBClient({});
     dynamodb.middlewareStack.add(
       (next) => async (args) => {
-        const values = (args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> }).ExpressionAttributeValues;
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> })
+          .ExpressionAttributeValues;
         if (values?.[":status"]?.S === "sent") throw new Error("process killed");
         return next(args);
       },
@@ -183,10 +217,18 @@ describe("notify: from a queued event to exactly one e-mail", () => {
   it("escapes HTML in the HTML part, as the emulator stored it, for an event put on the bus directly", async () => {
     const { id, email } = await customer();
     const operation = validateOperationInput(validOperation({ customerId: id }));
-    const { detail } = buildOperationEvent(operation, { source: EVENT_SOURCE, hashKey: fixture.services.secrets[fixture.env.HASH_KEY_SECRET_ID] });
+    const { detail } = buildOperationEvent(operation, {
+      source: EVENT_SOURCE,
+      hashKey: fixture.services.secrets[fixture.env.HASH_KEY_SECRET_ID],
+    });
     detail.description = `<script>alert("x")</script>`;
     detail.counterparty = { name: `Tom & Jerry's "Bar"` };
-    const event: RecordedEvent = { Source: EVENT_SOURCE, DetailType: "deposit", Detail: JSON.stringify(detail), eventId: uniqueId("evt") };
+    const event: RecordedEvent = {
+      Source: EVENT_SOURCE,
+      DetailType: "deposit",
+      Detail: JSON.stringify(detail),
+      eventId: uniqueId("evt"),
+    };
     expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
     const [mail] = await fixture.emailsTo(email);
     expect(mail.body.html).not.to.include("<script>");
@@ -196,15 +238,30 @@ describe("notify: from a queued event to exactly one e-mail", () => {
   });
 
   it("suppresses, with the reason recorded, for opt-outs, thresholds and unknown customers, but never a security alert", async () => {
-    const optedOut = await customer({ preferences: { optedOutCategories: ["account-activity", "card-activity", "large-amounts"], minimumAmounts: { EUR: "100000.00" } } });
+    const optedOut = await customer({
+      preferences: {
+        optedOutCategories: ["account-activity", "card-activity", "large-amounts"],
+        minimumAmounts: { EUR: "100000.00" },
+      },
+    });
     const deposit = await submitted({ customerId: optedOut.id });
-    const cardBlocked = await submitted({ customerId: optedOut.id, kind: "card-blocked", amount: undefined, balanceAfter: undefined, description: "Card ending 4242 blocked after 3 wrong PINs" });
+    const cardBlocked = await submitted({
+      customerId: optedOut.id,
+      kind: "card-blocked",
+      amount: undefined,
+      balanceAfter: undefined,
+      description: "Card ending 4242 blocked after 3 wrong PINs",
+    });
     const stranger = await submitted({ customerId: uniqueId("nobody") });
-    const thresholdOnly = await customer({ preferences: { optedOutCategories: [], minimumAmounts: { EUR: "2000.00" } } });
+    const thresholdOnly = await customer({
+      preferences: { optedOutCategories: [], minimumAmounts: { EUR: "2000.00" } },
+    });
     const small = await submitted({ customerId: thresholdOnly.id });
-    for (const event of [deposit, cardBlocked, stranger, small]) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    for (const event of [deposit, cardBlocked, stranger, small])
+      expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
 
-    const reasons = async (event: RecordedEvent) => (await notificationsOf(JSON.parse(event.Detail).operationId))[0];
+    const reasons = async (event: RecordedEvent) =>
+      (await notificationsOf(JSON.parse(event.Detail).operationId))[0];
     expect(await reasons(deposit)).to.include({ status: "suppressed", reason: "opted-out" });
     expect(await reasons(stranger)).to.include({ status: "suppressed", reason: "unknown-customer" });
     expect(await reasons(small)).to.include({ status: "suppressed", reason: "below-threshold" });
@@ -212,24 +269,57 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     const mails = await fixture.emailsTo(optedOut.email);
     expect(mails).to.have.length(1);
     expect(mails[0].body.text).to.include("4242");
-    const metrics = fixture.logs.map((line) => JSON.parse(line)).filter((line) => line.NotificationsSuppressed === 1);
-    expect(metrics.map((line) => line.Reason)).to.include.members(["opted-out", "unknown-customer", "below-threshold"]);
+    const metrics = fixture.logs
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.NotificationsSuppressed === 1);
+    expect(metrics.map((line) => line.Reason)).to.include.members([
+      "opted-out",
+      "unknown-customer",
+      "below-threshold",
+    ]);
   });
 
   it("falls back to English templates for an unsupported language but formats in the customer's own locale", async () => {
-    const { id, email } = await customer({ locale: "de-DE", timeZone: "Europe/Berlin", displayName: "Jonas Weber" });
+    const { id, email } = await customer({
+      locale: "de-DE",
+      timeZone: "Europe/Berlin",
+      displayName: "Jonas Weber",
+    });
     const event = await submitted({ customerId: id });
     await deliver(event);
     const [mail] = await fixture.emailsTo(email);
     expect(mail.body.text).to.include("1.234,56\u00a0€").and.include("Jonas Weber");
     const evidenceKey = (await evidenceKeys(JSON.parse(event.Detail).operationId))[0];
-    const object = await new S3Client({}).send(new GetObjectCommand({ Bucket: fixture.bucket, Key: evidenceKey }));
-    expect(JSON.parse(await object.Body!.transformToString()).template.name).to.equal(`${fixture.templatePrefix}-deposit-en`);
+    const object = await new S3Client({}).send(
+      new GetObjectCommand({ Bucket: fixture.bucket, Key: evidenceKey }),
+    );
+    expect(JSON.parse(await object.Body!.transformToString()).template.name).to.equal(
+      `${fixture.templatePrefix}-deposit-en`,
+    );
   });
 
-  it("reports a malformed queue message as a failure so it ends in the DLQ, and records nothing", async () => {
-    const result = await notify(sqsEvent("not json", JSON.stringify({ notificationKind: "deposit", event: { id: "e", detail: { operationId: "x" } } })));
-    expect(result.batchItemFailures).to.have.length(2);
+  it("reports malformed queue messages as failures so they end in the DLQ, and records nothing", async () => {
+    const { id, email } = await customer();
+    const published = await submitted({ customerId: id });
+    const detail = JSON.parse(published.Detail);
+    const withDetail = (changed: object): RecordedEvent => ({
+      Source: EVENT_SOURCE,
+      DetailType: "deposit",
+      Detail: JSON.stringify({ ...detail, ...changed }),
+      eventId: uniqueId("evt"),
+    });
+    const result = await notify(
+      sqsEvent(
+        "not json",
+        JSON.stringify({ notificationKind: "deposit", event: { id: "e", detail: { operationId: "x" } } }),
+        envelopeBody(withDetail({ amount: undefined }), "deposit"),
+        envelopeBody(withDetail({ description: "line one\nline two" }), "deposit"),
+        envelopeBody(withDetail({ version: 2 }), "deposit"),
+      ),
+    );
+    expect(result.batchItemFailures).to.have.length(5);
+    expect(await notificationsOf(detail.operationId)).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.deep.equal([]);
   });
 
   it("logs no e-mail address, name or account number", async () => {
