@@ -24,7 +24,7 @@ export interface EmailTemplateSource {
   text: string;
 }
 
-export const TEMPLATE_SLOTS = {
+const TEMPLATE_SLOTS = {
   lang: "[[lang]]",
   title: "[[title]]",
   body: "[[body]]",
@@ -185,6 +185,7 @@ export function renderLikeSes(
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
         `Cannot render the ${part} part of the ${template.kind}/${template.locale} e-mail template: ${reason}`,
+        { cause: error },
       );
     }
   };

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import Handlebars from "handlebars";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
@@ -487,7 +488,7 @@ describe("e-mail templates", () => {
       expect(() => loadTemplateCatalog(dir)).to.throw(Error, "layout.txt has an unknown slot [[signature]]");
     });
 
-    it("finds the package's templates from an installed copy, whatever the working directory, without handlebars", () => {
+    it("finds the package's templates from an installed copy, whatever the working directory, without handlebars", async () => {
       // The package as npm installs it: compiled code under dist/, templates/ beside package.json.
       // Nothing above the temporary folder provides handlebars, a devDependency: loading must not need it.
       const root = path.resolve(__dirname, "../..");
@@ -513,7 +514,9 @@ describe("e-mail templates", () => {
       const previous = process.cwd();
       process.chdir(tmpdir());
       try {
-        const copy = require(path.join(installed, "dist", "components", "templateCatalog.ts")) as {
+        const copy = (await import(
+          pathToFileURL(path.join(installed, "dist", "components", "templateCatalog.ts")).href
+        )) as {
           loadTemplateCatalog: typeof loadTemplateCatalog;
         };
         const loaded = copy.loadTemplateCatalog();
