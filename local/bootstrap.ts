@@ -7,7 +7,10 @@ import { loadTemplateCatalog } from "../components/templateCatalog";
 /** The table the runtime expects, created in dynalite from the same design the component declares. */
 export async function createTableFromDesign(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   const { indexes } = TABLE_DESIGN;
-  const attributes: AttributeDefinition[] = KEY_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: "S" }));
+  const attributes: AttributeDefinition[] = KEY_ATTRIBUTES.map((name) => ({
+    AttributeName: name,
+    AttributeType: "S",
+  }));
   await dynamodb.send(
     new CreateTableCommand({
       TableName: tableName,

@@ -36,7 +36,9 @@ const REGION = "eu-west-1";
 function listen(server: Server, port = 0): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen(port, "127.0.0.1", () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
   });
 }
 
@@ -55,7 +57,12 @@ export interface LocalServicesOptions {
 
 export async function startLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
   const ports = options.ports ?? {};
-  const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: options.dynamodbPath });
+  const dynamo: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    path: options.dynamodbPath,
+  });
   const dynamodbUrl = await listen(dynamo, ports.dynamodb);
 
   const ses = await sesLocal({ host: "127.0.0.1", port: ports.ses ?? 0 });
@@ -87,7 +94,12 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   const secretsManager = await startAwsJsonServer(ports.secretsManager ?? 0, {
     GetSecretValue: (input): unknown | AwsFault => {
       const id = String(input.SecretId);
-      if (!(id in secrets)) return awsFault(400, "ResourceNotFoundException", `Secrets Manager can't find the specified secret: ${id}`);
+      if (!(id in secrets))
+        return awsFault(
+          400,
+          "ResourceNotFoundException",
+          `Secrets Manager can't find the specified secret: ${id}`,
+        );
       return { ARN: id, Name: id, SecretString: secrets[id], VersionId: "v1", VersionStages: ["AWSCURRENT"] };
     },
   });
@@ -118,7 +130,13 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     }),
     async stop() {
-      await Promise.all([close(dynamo), close(ses), s3App.close(), close(eventBridge.server), close(secretsManager.server)]);
+      await Promise.all([
+        close(dynamo),
+        close(ses),
+        s3App.close(),
+        close(eventBridge.server),
+        close(secretsManager.server),
+      ]);
     },
   };
 }

@@ -25,16 +25,64 @@ const PORTS = { dynamodb: 8000, ses: 8005, s3: 9000, eventBridge: 9001, secretsM
 const LARGE_AMOUNT_EUR = 10_000;
 
 const CUSTOMERS = [
-  { id: "demo-camille", body: { email: "camille.martin@example.com", locale: "fr-FR", displayName: "Camille Martin", timeZone: "Europe/Paris" } },
-  { id: "demo-alex", body: { email: "alex.morgan@example.com", locale: "en-GB", displayName: "Alex Morgan", timeZone: "Europe/London" } },
+  {
+    id: "demo-camille",
+    body: {
+      email: "camille.martin@example.com",
+      locale: "fr-FR",
+      displayName: "Camille Martin",
+      timeZone: "Europe/Paris",
+    },
+  },
+  {
+    id: "demo-alex",
+    body: {
+      email: "alex.morgan@example.com",
+      locale: "en-GB",
+      displayName: "Alex Morgan",
+      timeZone: "Europe/London",
+    },
+  },
 ];
 
 function operations(runId: string, occurredAt: string) {
   return [
-    { id: `${runId}-1`, customerId: "demo-camille", kind: "deposit", accountIban: "FR7630006000011234567890189", amount: { value: "1234.56", currency: "EUR" }, balanceAfter: { value: "4321.00", currency: "EUR" }, occurredAt, description: "Salaire mars" },
-    { id: `${runId}-2`, customerId: "demo-alex", kind: "card-payment", accountIban: "GB82WEST12345698765432", amount: { value: "42.50", currency: "GBP" }, occurredAt, description: "Coffee & Co, London" },
-    { id: `${runId}-3`, customerId: "demo-camille", kind: "transfer-in", accountIban: "FR7630006000011234567890189", amount: { value: "20000000.00", currency: "EUR" }, occurredAt, counterparty: { name: "Notaire Dupont & Associés", iban: "DE89370400440532013000" } },
-    { id: `${runId}-4`, customerId: "demo-alex", kind: "card-blocked", accountIban: "GB82WEST12345698765432", occurredAt, description: "Card ending 4242 blocked after three wrong PINs" },
+    {
+      id: `${runId}-1`,
+      customerId: "demo-camille",
+      kind: "deposit",
+      accountIban: "FR7630006000011234567890189",
+      amount: { value: "1234.56", currency: "EUR" },
+      balanceAfter: { value: "4321.00", currency: "EUR" },
+      occurredAt,
+      description: "Salaire mars",
+    },
+    {
+      id: `${runId}-2`,
+      customerId: "demo-alex",
+      kind: "card-payment",
+      accountIban: "GB82WEST12345698765432",
+      amount: { value: "42.50", currency: "GBP" },
+      occurredAt,
+      description: "Coffee & Co, London",
+    },
+    {
+      id: `${runId}-3`,
+      customerId: "demo-camille",
+      kind: "transfer-in",
+      accountIban: "FR7630006000011234567890189",
+      amount: { value: "20000000.00", currency: "EUR" },
+      occurredAt,
+      counterparty: { name: "Notaire Dupont & Associés", iban: "DE89370400440532013000" },
+    },
+    {
+      id: `${runId}-4`,
+      customerId: "demo-alex",
+      kind: "card-blocked",
+      accountIban: "GB82WEST12345698765432",
+      occurredAt,
+      description: "Card ending 4242 blocked after three wrong PINs",
+    },
   ];
 }
 
@@ -51,7 +99,11 @@ async function main() {
   if (!existsSync(hashKeyFile)) writeFileSync(hashKeyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
 
   const queued: RecordedEvent[] = [];
-  const services = await startLocalServices({ dynamodbPath: join(STATE_DIR, "dynamodb"), ports: PORTS, onEvent: (e) => queued.push(e) });
+  const services = await startLocalServices({
+    dynamodbPath: join(STATE_DIR, "dynamodb"),
+    ports: PORTS,
+    onEvent: (e) => queued.push(e),
+  });
   Object.assign(process.env, services.awsEnvironment());
   const secretId = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:local-hash-key";
   services.secrets[secretId] = readFileSync(hashKeyFile, "utf8");
@@ -68,7 +120,10 @@ async function main() {
     [ENVIRONMENT.evidenceBucket]: "bank-notification-evidence",
   };
   const dynamodb = new DynamoDBClient({});
-  const tableExists = await dynamodb.send(new DescribeTableCommand({ TableName: env.TABLE_NAME })).then(() => true, () => false);
+  const tableExists = await dynamodb.send(new DescribeTableCommand({ TableName: env.TABLE_NAME })).then(
+    () => true,
+    () => false,
+  );
   if (!tableExists) await createTableFromDesign(dynamodb, env.TABLE_NAME);
   await new S3Client({}).send(new CreateBucketCommand({ Bucket: env.EVIDENCE_BUCKET }));
   await uploadTemplates(new SESv2Client({}), env.SES_TEMPLATE_PREFIX);
@@ -79,22 +134,42 @@ async function main() {
   const operationsApi = createOperationsApiHandler({ env, write });
   const notify = createNotifyHandler({ env, write });
   for (const customer of CUSTOMERS) {
-    await customersApi({ httpMethod: "PUT", resource: "/customers/{id}", pathParameters: { id: customer.id }, body: JSON.stringify(customer.body) });
+    await customersApi({
+      httpMethod: "PUT",
+      resource: "/customers/{id}",
+      pathParameters: { id: customer.id },
+      body: JSON.stringify(customer.body),
+    });
   }
   const runId = `demo-${Date.now().toString(36)}`;
   for (const operation of operations(runId, new Date().toISOString())) {
-    const response = await operationsApi({ httpMethod: "POST", resource: "/operations", body: JSON.stringify(operation) });
+    const response = await operationsApi({
+      httpMethod: "POST",
+      resource: "/operations",
+      body: JSON.stringify(operation),
+    });
     console.log(`POST /operations ${operation.kind.padEnd(13)} → ${response.statusCode}`);
   }
   for (const event of queued.splice(0)) {
     for (const kind of notificationKinds(event)) {
-      const body = JSON.stringify({ notificationKind: kind, event: { id: event.eventId, source: event.Source, "detail-type": event.DetailType, time: new Date().toISOString(), detail: JSON.parse(event.Detail) } });
+      const body = JSON.stringify({
+        notificationKind: kind,
+        event: {
+          id: event.eventId,
+          source: event.Source,
+          "detail-type": event.DetailType,
+          time: new Date().toISOString(),
+          detail: JSON.parse(event.Detail),
+        },
+      });
       const result = await notify({ Records: [{ messageId: `${event.eventId}-${kind}`, body }] });
       console.log(`notify ${kind.padEnd(13)} → ${result.batchItemFailures.length === 0 ? "ok" : "failed"}`);
     }
   }
 
-  const store = (await (await fetch(`${services.endpoints.ses}/store`)).json()) as { emails: { subject: string; destination: { to: string[] } }[] };
+  const store = (await (await fetch(`${services.endpoints.ses}/store`)).json()) as {
+    emails: { subject: string; destination: { to: string[] } }[];
+  };
   console.log(`\n${store.emails.length} e-mail(s) sent:`);
   for (const email of store.emails) console.log(`  ${email.destination.to.join(", ")}: ${email.subject}`);
   console.log(`\nE-mail viewer:   ${services.endpoints.ses}/`);

@@ -17,19 +17,51 @@ const OPERATIONS: Case[] = [
   ["a missing customerId", validOperation({ customerId: undefined }), "customerId"],
   ["an unknown kind", validOperation({ kind: "refund" }), "kind"],
   ["an unknown top-level field", validOperation({ channel: "web" }), "channel"],
-  ["an unknown field inside amount", validOperation({ amount: { value: "1.00", currency: "EUR", rate: 1 } }), "amount.rate"],
-  ["an amount as a JSON number", validOperation({ amount: { value: 12.5, currency: "EUR" } }), "amount.value"],
+  [
+    "an unknown field inside amount",
+    validOperation({ amount: { value: "1.00", currency: "EUR", rate: 1 } }),
+    "amount.rate",
+  ],
+  [
+    "an amount as a JSON number",
+    validOperation({ amount: { value: 12.5, currency: "EUR" } }),
+    "amount.value",
+  ],
   ["a negative amount", validOperation({ amount: { value: "-5.00", currency: "EUR" } }), "amount.value"],
   ["a zero amount", validOperation({ amount: { value: "0.00", currency: "EUR" } }), "amount.value"],
   ["three decimals in EUR", validOperation({ amount: { value: "1.001", currency: "EUR" } }), "amount.value"],
   ["decimals in JPY", validOperation({ amount: { value: "10.5", currency: "JPY" } }), "amount.value"],
-  ["an exponent in the amount", validOperation({ amount: { value: "1e3", currency: "EUR" } }), "amount.value"],
-  ["more than 18 integer digits", validOperation({ amount: { value: "1234567890123456789", currency: "EUR" } }), "amount.value"],
-  ["a four-letter currency", validOperation({ amount: { value: "1.00", currency: "EURO" } }), "amount.currency"],
-  ["a lower-case currency", validOperation({ amount: { value: "1.00", currency: "eur" } }), "amount.currency"],
-  ["a currency ISO 4217 does not define", validOperation({ amount: { value: "1.00", currency: "ABC" } }), "amount.currency"],
+  [
+    "an exponent in the amount",
+    validOperation({ amount: { value: "1e3", currency: "EUR" } }),
+    "amount.value",
+  ],
+  [
+    "more than 18 integer digits",
+    validOperation({ amount: { value: "1234567890123456789", currency: "EUR" } }),
+    "amount.value",
+  ],
+  [
+    "a four-letter currency",
+    validOperation({ amount: { value: "1.00", currency: "EURO" } }),
+    "amount.currency",
+  ],
+  [
+    "a lower-case currency",
+    validOperation({ amount: { value: "1.00", currency: "eur" } }),
+    "amount.currency",
+  ],
+  [
+    "a currency ISO 4217 does not define",
+    validOperation({ amount: { value: "1.00", currency: "ABC" } }),
+    "amount.currency",
+  ],
   ["a deposit without amount", validOperation({ amount: undefined }), "amount"],
-  ["a bad balance currency", validOperation({ balanceAfter: { value: "1.00", currency: "E" } }), "balanceAfter.currency"],
+  [
+    "a bad balance currency",
+    validOperation({ balanceAfter: { value: "1.00", currency: "E" } }),
+    "balanceAfter.currency",
+  ],
   ["an IBAN with a wrong checksum", validOperation({ accountIban: BAD_CHECKSUM_IBAN }), "accountIban"],
   ["an IBAN of the wrong shape", validOperation({ accountIban: "12345" }), "accountIban"],
   ["a missing IBAN", validOperation({ accountIban: undefined }), "accountIban"],
@@ -39,13 +71,33 @@ const OPERATIONS: Case[] = [
   ["a date far in the future", validOperation({ occurredAt: "2031-01-01T00:00:00Z" }), "occurredAt"],
   ["a description over 140 characters", validOperation({ description: "x".repeat(141) }), "description"],
   ["an empty description", validOperation({ description: "" }), "description"],
-  ["a control character in the description", validOperation({ description: "ring\u0007bell" }), "description"],
+  [
+    "a control character in the description",
+    validOperation({ description: "ring\u0007bell" }),
+    "description",
+  ],
   ["a line break in the description", validOperation({ description: "two\nlines" }), "description"],
   ["HTML in the description", validOperation({ description: "<b>bonus</b>" }), "description"],
-  ["a script in the description", validOperation({ description: "<script>alert(1)</script>" }), "description"],
-  ["a script in the counterparty name", validOperation({ counterparty: { name: "<img src=x onerror=alert(1)>" } }), "counterparty.name"],
-  ["a counterparty name over 70 characters", validOperation({ counterparty: { name: "n".repeat(71) } }), "counterparty.name"],
-  ["a counterparty IBAN with a wrong checksum", validOperation({ counterparty: { iban: BAD_CHECKSUM_IBAN } }), "counterparty.iban"],
+  [
+    "a script in the description",
+    validOperation({ description: "<script>alert(1)</script>" }),
+    "description",
+  ],
+  [
+    "a script in the counterparty name",
+    validOperation({ counterparty: { name: "<img src=x onerror=alert(1)>" } }),
+    "counterparty.name",
+  ],
+  [
+    "a counterparty name over 70 characters",
+    validOperation({ counterparty: { name: "n".repeat(71) } }),
+    "counterparty.name",
+  ],
+  [
+    "a counterparty IBAN with a wrong checksum",
+    validOperation({ counterparty: { iban: BAD_CHECKSUM_IBAN } }),
+    "counterparty.iban",
+  ],
 ];
 
 const CUSTOMERS: Case[] = [
@@ -57,13 +109,41 @@ const CUSTOMERS: Case[] = [
   ["a display name over 100 characters", validCustomer({ displayName: "d".repeat(101) }), "displayName"],
   ["a script in the display name", validCustomer({ displayName: "<script>x</script>" }), "displayName"],
   ["an id in the body", validCustomer({ id: "other" }), "id"],
-  ["an unknown preference", validCustomer({ preferences: { optedOutCategories: [], sms: true } }), "preferences.sms"],
-  ["opting out of security alerts", validCustomer({ preferences: { optedOutCategories: ["security"] } }), "preferences.optedOutCategories[0]"],
-  ["an unknown category", validCustomer({ preferences: { optedOutCategories: ["marketing"] } }), "preferences.optedOutCategories[0]"],
-  ["a category listed twice", validCustomer({ preferences: { optedOutCategories: ["card-activity", "card-activity"] } }), "preferences.optedOutCategories"],
-  ["a threshold in an unknown currency", validCustomer({ preferences: { minimumAmounts: { ABC: "1.00" } } }), "preferences.minimumAmounts.ABC"],
-  ["a negative threshold", validCustomer({ preferences: { minimumAmounts: { EUR: "-1.00" } } }), "preferences.minimumAmounts.EUR"],
-  ["a threshold as a number", validCustomer({ preferences: { minimumAmounts: { EUR: 50 } } }), "preferences.minimumAmounts.EUR"],
+  [
+    "an unknown preference",
+    validCustomer({ preferences: { optedOutCategories: [], sms: true } }),
+    "preferences.sms",
+  ],
+  [
+    "opting out of security alerts",
+    validCustomer({ preferences: { optedOutCategories: ["security"] } }),
+    "preferences.optedOutCategories[0]",
+  ],
+  [
+    "an unknown category",
+    validCustomer({ preferences: { optedOutCategories: ["marketing"] } }),
+    "preferences.optedOutCategories[0]",
+  ],
+  [
+    "a category listed twice",
+    validCustomer({ preferences: { optedOutCategories: ["card-activity", "card-activity"] } }),
+    "preferences.optedOutCategories",
+  ],
+  [
+    "a threshold in an unknown currency",
+    validCustomer({ preferences: { minimumAmounts: { ABC: "1.00" } } }),
+    "preferences.minimumAmounts.ABC",
+  ],
+  [
+    "a negative threshold",
+    validCustomer({ preferences: { minimumAmounts: { EUR: "-1.00" } } }),
+    "preferences.minimumAmounts.EUR",
+  ],
+  [
+    "a threshold as a number",
+    validCustomer({ preferences: { minimumAmounts: { EUR: 50 } } }),
+    "preferences.minimumAmounts.EUR",
+  ],
 ];
 
 describe("bad input changes nothing", () => {
@@ -98,7 +178,9 @@ describe("bad input changes nothing", () => {
 
   for (const [name, body, field] of CUSTOMERS) {
     it(`rejects a customer with ${name}, naming ${field}`, async () => {
-      const response = await customersApi(apiEvent("PUT", "/customers/{id}", { id: "bad-input-customer", body }));
+      const response = await customersApi(
+        apiEvent("PUT", "/customers/{id}", { id: "bad-input-customer", body }),
+      );
       expect(response.statusCode, response.body).to.equal(400);
       const { error } = JSON.parse(response.body);
       expect(error.code).to.equal("VALIDATION_FAILED");
@@ -108,7 +190,10 @@ describe("bad input changes nothing", () => {
 
   it("rejects an empty PATCH and an unknown PATCH field", async () => {
     await customersApi(apiEvent("PUT", "/customers/{id}", { id: "patched", body: validCustomer() }));
-    for (const [body, field] of [[{}, "(body)"], [{ nickname: "x" }, "nickname"]] as const) {
+    for (const [body, field] of [
+      [{}, "(body)"],
+      [{ nickname: "x" }, "nickname"],
+    ] as const) {
       const response = await customersApi(apiEvent("PATCH", "/customers/{id}", { id: "patched", body }));
       expect(response.statusCode).to.equal(400);
       expect(JSON.parse(response.body).error.fields.map((f: { field: string }) => f.field)).to.include(field);
@@ -117,7 +202,9 @@ describe("bad input changes nothing", () => {
 
   it("reports every bad field of one request at once", async () => {
     const response = await submitOperation(
-      apiEvent("POST", "/operations", { body: validOperation({ kind: "refund", accountIban: BAD_CHECKSUM_IBAN, extra: 1 }) }),
+      apiEvent("POST", "/operations", {
+        body: validOperation({ kind: "refund", accountIban: BAD_CHECKSUM_IBAN, extra: 1 }),
+      }),
     );
     const fields = JSON.parse(response.body).error.fields.map((f: { field: string }) => f.field);
     expect(fields).to.include.members(["kind", "accountIban", "extra"]);

@@ -32,11 +32,17 @@ describe("/customers/{id}", () => {
     const id = uniqueId("cust");
     await call("PUT", id, validCustomer());
     fixture.clock.now += 1000;
-    const patched = await call("PATCH", id, { preferences: { optedOutCategories: ["card-activity"] }, timeZone: "America/Montreal" });
+    const patched = await call("PATCH", id, {
+      preferences: { optedOutCategories: ["card-activity"] },
+      timeZone: "America/Montreal",
+    });
     expect(patched.status).to.equal(200);
     expect(patched.body.timeZone).to.equal("America/Montreal");
     expect(patched.body.email).to.equal("camille.martin@example.com");
-    expect(patched.body.preferences).to.deep.equal({ optedOutCategories: ["card-activity"], minimumAmounts: {} });
+    expect(patched.body.preferences).to.deep.equal({
+      optedOutCategories: ["card-activity"],
+      minimumAmounts: {},
+    });
     expect(patched.body.updatedAt).not.to.equal(patched.body.createdAt);
   });
 
@@ -59,9 +65,20 @@ describe("/customers/{id}", () => {
     expect(erased.body).to.include({ customerId: id, erased: true });
 
     const item = await new DynamoDBClient({}).send(
-      new GetItemCommand({ TableName: fixture.tableName, Key: { pk: { S: `CUSTOMER#${id}` }, sk: { S: "PROFILE" } } }),
+      new GetItemCommand({
+        TableName: fixture.tableName,
+        Key: { pk: { S: `CUSTOMER#${id}` }, sk: { S: "PROFILE" } },
+      }),
     );
-    expect(Object.keys(item.Item ?? {}).sort()).to.deep.equal(["createdAt", "customerId", "erased", "erasedAt", "pk", "sk", "updatedAt"]);
+    expect(Object.keys(item.Item ?? {}).sort()).to.deep.equal([
+      "createdAt",
+      "customerId",
+      "erased",
+      "erasedAt",
+      "pk",
+      "sk",
+      "updatedAt",
+    ]);
     expect(JSON.stringify(item.Item)).not.to.include("camille");
 
     const read = await call("GET", id);
@@ -80,7 +97,9 @@ describe("/customers/{id}", () => {
     const id = uniqueId("cust");
     const operations = createOperationsApiHandler(fixture.options());
     for (const occurredAt of ["2026-03-01T08:00:00+01:00", "2026-03-10T08:00:00Z", "2026-03-05T08:00:00Z"]) {
-      await operations(apiEvent("POST", "/operations", { body: validOperation({ customerId: id, occurredAt }) }));
+      await operations(
+        apiEvent("POST", "/operations", { body: validOperation({ customerId: id, occurredAt }) }),
+      );
     }
     const listed = await call("GET", id, undefined, "/customers/{id}/operations");
     expect(listed.body.operations.map((o: { occurredAt: string }) => o.occurredAt)).to.deep.equal([

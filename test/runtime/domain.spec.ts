@@ -8,7 +8,11 @@ import { buildOperationEvent, keyedHash } from "../../runtime/domain/operationEv
 import { validateOperationInput } from "../../runtime/domain/operationSchema";
 import { statusesBefore } from "../../runtime/domain/notificationStatus";
 import { interpretSesEvent } from "../../runtime/domain/sesFeedback";
-import { OPERATION_KINDS, NOTIFICATION_CATEGORY, OPT_OUT_CATEGORIES } from "../../runtime/domain/operationKinds";
+import {
+  OPERATION_KINDS,
+  NOTIFICATION_CATEGORY,
+  OPT_OUT_CATEGORIES,
+} from "../../runtime/domain/operationKinds";
 import { canonicalJson } from "../../runtime/domain/canonicalJson";
 import { validOperation, VALID_IBAN } from "../support/sampleData";
 
@@ -25,8 +29,15 @@ describe("domain: money", () => {
 
   it("compares amounts exactly where floats would not", () => {
     expect(compareMoney({ value: "0.30", currency: "EUR" }, { value: "0.3", currency: "EUR" })).to.equal(0);
-    expect(compareMoney({ value: "99999999999999999.99", currency: "EUR" }, { value: "99999999999999999.98", currency: "EUR" })).to.equal(1);
-    expect(() => compareMoney({ value: "1", currency: "EUR" }, { value: "1", currency: "USD" })).to.throw(/EUR with USD/);
+    expect(
+      compareMoney(
+        { value: "99999999999999999.99", currency: "EUR" },
+        { value: "99999999999999999.98", currency: "EUR" },
+      ),
+    ).to.equal(1);
+    expect(() => compareMoney({ value: "1", currency: "EUR" }, { value: "1", currency: "USD" })).to.throw(
+      /EUR with USD/,
+    );
   });
 
   it("gives routing a whole-major-unit JSON number clamped to EventBridge's numeric range", () => {
@@ -53,12 +64,18 @@ describe("domain: formatting", () => {
   it("formats money in French with a narrow no-break space and a comma, from the string", () => {
     expect(formatMoney({ value: "1234.56", currency: "EUR" }, "fr-FR")).to.equal("1\u202f234,56\u00a0€");
     expect(formatMoney({ value: "1234.56", currency: "EUR" }, "en-GB")).to.equal("€1,234.56");
-    expect(formatMoney({ value: "12345678901234567.89", currency: "EUR" }, "en")).to.equal("€12,345,678,901,234,567.89");
+    expect(formatMoney({ value: "12345678901234567.89", currency: "EUR" }, "en")).to.equal(
+      "€12,345,678,901,234,567.89",
+    );
   });
 
   it("formats instants in the customer's time zone and language", () => {
-    expect(formatInstant("2026-03-14T09:30:00Z", "fr-FR", "Europe/Paris")).to.match(/^14 mars 2026 (à )?10:30/);
-    expect(formatInstant("2026-03-14T09:30:00Z", "en-GB", "America/New_York")).to.match(/^14 March 2026 (at )?05:30/);
+    expect(formatInstant("2026-03-14T09:30:00Z", "fr-FR", "Europe/Paris")).to.match(
+      /^14 mars 2026 (à )?10:30/,
+    );
+    expect(formatInstant("2026-03-14T09:30:00Z", "en-GB", "America/New_York")).to.match(
+      /^14 March 2026 (at )?05:30/,
+    );
   });
 
   it("escapes HTML the way Handlebars does", () => {
@@ -71,7 +88,11 @@ describe("domain: formatting", () => {
 describe("domain: the bus event", () => {
   it("carries no full IBAN, a keyed hash, the last 4 and a numeric routing copy", () => {
     const operation = validateOperationInput(
-      validOperation({ kind: "transfer-in", amount: { value: "20000000.00", currency: "EUR" }, counterparty: { name: "ACME", iban: "DE89370400440532013000" } }),
+      validOperation({
+        kind: "transfer-in",
+        amount: { value: "20000000.00", currency: "EUR" },
+        counterparty: { name: "ACME", iban: "DE89370400440532013000" },
+      }),
     );
     const event = buildOperationEvent(operation, { source: "bank.core-banking", hashKey: KEY });
     const serialized = JSON.stringify(event);
@@ -89,7 +110,9 @@ describe("domain: the bus event", () => {
   });
 
   it("canonicalises bodies so key order does not change the idempotency hash", () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).to.equal('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).to.equal(
+      '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+    );
   });
 });
 
@@ -99,29 +122,91 @@ describe("domain: the decision", () => {
   const amount = { value: "100.00", currency: "EUR" };
 
   it("sends by default", () => {
-    expect(decideNotification({ notificationKind: "deposit", amount, customer, addressSuppressed: false })).to.deep.equal({ action: "send" });
+    expect(
+      decideNotification({ notificationKind: "deposit", amount, customer, addressSuppressed: false }),
+    ).to.deep.equal({ action: "send" });
   });
 
   it("suppresses with a reason", () => {
     const cases: [Parameters<typeof decideNotification>[0], string][] = [
-      [{ notificationKind: "deposit", amount, customer: undefined, addressSuppressed: false }, "unknown-customer"],
-      [{ notificationKind: "deposit", amount, customer: { erased: true, preferences }, addressSuppressed: false }, "customer-erased"],
+      [
+        { notificationKind: "deposit", amount, customer: undefined, addressSuppressed: false },
+        "unknown-customer",
+      ],
+      [
+        {
+          notificationKind: "deposit",
+          amount,
+          customer: { erased: true, preferences },
+          addressSuppressed: false,
+        },
+        "customer-erased",
+      ],
       [{ notificationKind: "deposit", amount, customer, addressSuppressed: true }, "address-suppressed"],
-      [{ notificationKind: "deposit", amount, customer: { erased: false, preferences: { optedOutCategories: ["account-activity"], minimumAmounts: {} } }, addressSuppressed: false }, "opted-out"],
-      [{ notificationKind: "card-payment", amount: { value: "49.99", currency: "EUR" }, customer: { erased: false, preferences: { optedOutCategories: [], minimumAmounts: { EUR: "50.00" } } }, addressSuppressed: false }, "below-threshold"],
+      [
+        {
+          notificationKind: "deposit",
+          amount,
+          customer: {
+            erased: false,
+            preferences: { optedOutCategories: ["account-activity"], minimumAmounts: {} },
+          },
+          addressSuppressed: false,
+        },
+        "opted-out",
+      ],
+      [
+        {
+          notificationKind: "card-payment",
+          amount: { value: "49.99", currency: "EUR" },
+          customer: {
+            erased: false,
+            preferences: { optedOutCategories: [], minimumAmounts: { EUR: "50.00" } },
+          },
+          addressSuppressed: false,
+        },
+        "below-threshold",
+      ],
     ];
-    for (const [input, reason] of cases) expect(decideNotification(input)).to.deep.equal({ action: "suppress", reason });
+    for (const [input, reason] of cases)
+      expect(decideNotification(input)).to.deep.equal({ action: "suppress", reason });
   });
 
   it("applies a threshold only in its own currency and at or above it sends", () => {
-    const thresholds = { erased: false, preferences: { optedOutCategories: [], minimumAmounts: { EUR: "50.00" } } };
-    expect(decideNotification({ notificationKind: "deposit", amount: { value: "50.00", currency: "EUR" }, customer: thresholds, addressSuppressed: false }).action).to.equal("send");
-    expect(decideNotification({ notificationKind: "deposit", amount: { value: "1.00", currency: "USD" }, customer: thresholds, addressSuppressed: false }).action).to.equal("send");
+    const thresholds = {
+      erased: false,
+      preferences: { optedOutCategories: [], minimumAmounts: { EUR: "50.00" } },
+    };
+    expect(
+      decideNotification({
+        notificationKind: "deposit",
+        amount: { value: "50.00", currency: "EUR" },
+        customer: thresholds,
+        addressSuppressed: false,
+      }).action,
+    ).to.equal("send");
+    expect(
+      decideNotification({
+        notificationKind: "deposit",
+        amount: { value: "1.00", currency: "USD" },
+        customer: thresholds,
+        addressSuppressed: false,
+      }).action,
+    ).to.equal("send");
   });
 
   it("never lets an opt-out or a threshold silence a security alert", () => {
-    const everythingOff = { erased: false, preferences: { optedOutCategories: [...OPT_OUT_CATEGORIES], minimumAmounts: { EUR: "1000000.00" } } };
-    expect(decideNotification({ notificationKind: "card-blocked", customer: everythingOff, addressSuppressed: false })).to.deep.equal({ action: "send" });
+    const everythingOff = {
+      erased: false,
+      preferences: { optedOutCategories: [...OPT_OUT_CATEGORIES], minimumAmounts: { EUR: "1000000.00" } },
+    };
+    expect(
+      decideNotification({
+        notificationKind: "card-blocked",
+        customer: everythingOff,
+        addressSuppressed: false,
+      }),
+    ).to.deep.equal({ action: "send" });
     expect(NOTIFICATION_CATEGORY["card-blocked"]).to.equal("security");
   });
 
@@ -133,16 +218,53 @@ describe("domain: the decision", () => {
 describe("domain: statuses and SES feedback", () => {
   it("only moves forward", () => {
     expect(statusesBefore("delivered")).to.deep.equal(["sent"]);
-    expect(statusesBefore("complained")).to.have.members(["sent", "delivered", "rejected", "rendering-failed"]);
+    expect(statusesBefore("complained")).to.have.members([
+      "sent",
+      "delivered",
+      "rejected",
+      "rendering-failed",
+    ]);
     expect(statusesBefore("sent")).to.deep.equal([]);
   });
 
   it("reads permanent bounces and complaints as suppressions, transient bounces as nothing", () => {
     const mail = { messageId: "m-1", destination: ["a@example.com"] };
-    expect(interpretSesEvent({ detail: { eventType: "Bounce", mail, bounce: { bounceType: "Transient", bouncedRecipients: [{ emailAddress: "a@example.com" }] } } })).to.equal(undefined);
-    expect(interpretSesEvent({ detail: { eventType: "Bounce", mail, bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: "a@example.com" }] } } })).to.deep.include({ status: "bounced", suppressAddresses: ["a@example.com"], suppressionReason: "permanent-bounce" });
-    expect(interpretSesEvent({ detail: { eventType: "Complaint", mail, complaint: { complainedRecipients: [{ emailAddress: "a@example.com" }] } } })).to.deep.include({ status: "complained", suppressionReason: "complaint" });
-    expect(interpretSesEvent({ detail: { eventType: "Rendering Failure", mail, failure: { errorMessage: "missing" } } })).to.deep.include({ status: "rendering-failed" });
+    expect(
+      interpretSesEvent({
+        detail: {
+          eventType: "Bounce",
+          mail,
+          bounce: { bounceType: "Transient", bouncedRecipients: [{ emailAddress: "a@example.com" }] },
+        },
+      }),
+    ).to.equal(undefined);
+    expect(
+      interpretSesEvent({
+        detail: {
+          eventType: "Bounce",
+          mail,
+          bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: "a@example.com" }] },
+        },
+      }),
+    ).to.deep.include({
+      status: "bounced",
+      suppressAddresses: ["a@example.com"],
+      suppressionReason: "permanent-bounce",
+    });
+    expect(
+      interpretSesEvent({
+        detail: {
+          eventType: "Complaint",
+          mail,
+          complaint: { complainedRecipients: [{ emailAddress: "a@example.com" }] },
+        },
+      }),
+    ).to.deep.include({ status: "complained", suppressionReason: "complaint" });
+    expect(
+      interpretSesEvent({
+        detail: { eventType: "Rendering Failure", mail, failure: { errorMessage: "missing" } },
+      }),
+    ).to.deep.include({ status: "rendering-failed" });
     expect(interpretSesEvent({ detail: { eventType: "Open", mail } })).to.equal(undefined);
   });
 });

@@ -12,7 +12,14 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
-import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation } from "../support/sampleData";
+import {
+  apiEvent,
+  envelopeBody,
+  sqsEvent,
+  uniqueId,
+  validCustomer,
+  validOperation,
+} from "../support/sampleData";
 
 const run = promisify(execFile);
 const NODE_MODULES = resolve(__dirname, "../../node_modules");
@@ -58,7 +65,9 @@ describe("every handler survives Pulumi's closure serialization", function () {
   });
 
   async function serialize(factory: () => unknown): Promise<string> {
-    const serialized = await pulumi.runtime.serializeFunction(factory as () => void, { isFactoryFunction: true });
+    const serialized = await pulumi.runtime.serializeFunction(factory as () => void, {
+      isFactoryFunction: true,
+    });
     const directory = await mkdtemp(join(tmpdir(), "bns-serialized-"));
     directories.push(directory);
     await writeFile(join(directory, "index.js"), serialized.text);
@@ -75,34 +84,71 @@ describe("every handler survives Pulumi's closure serialization", function () {
       it("customers API: PUT then GET", async () => {
         const directory = await serialize(() => createCustomersApiHandler());
         const id = uniqueId("cust");
-        const put = await invokeSerialized(directory, node, fixture.env, apiEvent("PUT", "/customers/{id}", { id, body: validCustomer() }));
+        const put = await invokeSerialized(
+          directory,
+          node,
+          fixture.env,
+          apiEvent("PUT", "/customers/{id}", { id, body: validCustomer() }),
+        );
         expect(put.result).to.include({ statusCode: 200 });
-        const get = await invokeSerialized(directory, node, fixture.env, apiEvent("GET", "/customers/{id}", { id }));
+        const get = await invokeSerialized(
+          directory,
+          node,
+          fixture.env,
+          apiEvent("GET", "/customers/{id}", { id }),
+        );
         expect(JSON.parse((get.result as { body: string }).body).displayName).to.equal("Camille Martin");
       });
 
       it("operations API: POST validates, records and publishes; a bad body gets field errors", async () => {
         const directory = await serialize(() => createOperationsApiHandler());
-        const accepted = await invokeSerialized(directory, node, fixture.env, apiEvent("POST", "/operations", { body: validOperation() }));
+        const accepted = await invokeSerialized(
+          directory,
+          node,
+          fixture.env,
+          apiEvent("POST", "/operations", { body: validOperation() }),
+        );
         expect(accepted.result).to.include({ statusCode: 202 });
-        const rejected = await invokeSerialized(directory, node, fixture.env, apiEvent("POST", "/operations", { body: validOperation({ kind: "nope", extra: 1 }) }));
+        const rejected = await invokeSerialized(
+          directory,
+          node,
+          fixture.env,
+          apiEvent("POST", "/operations", { body: validOperation({ kind: "nope", extra: 1 }) }),
+        );
         expect(rejected.result).to.include({ statusCode: 400 });
-        const fields = JSON.parse((rejected.result as { body: string }).body).error.fields.map((f: { field: string }) => f.field);
+        const fields = JSON.parse((rejected.result as { body: string }).body).error.fields.map(
+          (f: { field: string }) => f.field,
+        );
         expect(fields).to.include.members(["kind", "extra"]);
-        const lines = accepted.stdout.trim().split("\n").map((line) => JSON.parse(line));
-        expect(lines.find((line) => line.level === "INFO")).to.include({ service: "operations-api", message: "operation recorded and published" });
+        const lines = accepted.stdout
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line));
+        expect(lines.find((line) => line.level === "INFO")).to.include({
+          service: "operations-api",
+          message: "operation recorded and published",
+        });
       });
 
       it("notify and SES feedback: an e-mail is sent and its delivery recorded", async () => {
         const customerId = uniqueId("cust");
         const email = fixture.uniqueAddress("serialized");
-        await createCustomersApiHandler(fixture.options())(apiEvent("PUT", "/customers/{id}", { id: customerId, body: validCustomer({ email }) }));
+        await createCustomersApiHandler(fixture.options())(
+          apiEvent("PUT", "/customers/{id}", { id: customerId, body: validCustomer({ email }) }),
+        );
         const operation = validOperation({ customerId });
-        await createOperationsApiHandler(fixture.options())(apiEvent("POST", "/operations", { body: operation }));
+        await createOperationsApiHandler(fixture.options())(
+          apiEvent("POST", "/operations", { body: operation }),
+        );
         const event = fixture.services.events.find((e) => JSON.parse(e.Detail).operationId === operation.id)!;
 
         const notify = await serialize(() => createNotifyHandler());
-        const notified = await invokeSerialized(notify, node, fixture.env, sqsEvent(envelopeBody(event, "deposit")));
+        const notified = await invokeSerialized(
+          notify,
+          node,
+          fixture.env,
+          sqsEvent(envelopeBody(event, "deposit")),
+        );
         expect(notified.result).to.deep.equal({ batchItemFailures: [] });
         const [mail] = await fixture.emailsTo(email);
         expect(mail.subject).to.include("1\u202f234,56\u00a0€");
@@ -111,7 +157,13 @@ describe("every handler survives Pulumi's closure serialization", function () {
         const delivered = await invokeSerialized(feedback, node, fixture.env, {
           source: "aws.ses",
           "detail-type": "Email Delivered",
-          detail: { eventType: "Delivery", mail: { messageId: mail.messageId, tags: { "operation-id": [operation.id], "notification-kind": ["deposit"] } } },
+          detail: {
+            eventType: "Delivery",
+            mail: {
+              messageId: mail.messageId,
+              tags: { "operation-id": [operation.id], "notification-kind": ["deposit"] },
+            },
+          },
         });
         expect(delivered.result).to.deep.equal({ applied: true });
       });

@@ -5,7 +5,14 @@ import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi
 import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
 import type { SesEmailEvent } from "../../runtime/domain/sesFeedback";
 import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
-import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation } from "../support/sampleData";
+import {
+  apiEvent,
+  envelopeBody,
+  sqsEvent,
+  uniqueId,
+  validCustomer,
+  validOperation,
+} from "../support/sampleData";
 
 describe("SES feedback", () => {
   let fixture: RuntimeFixture;
@@ -32,7 +39,12 @@ describe("SES feedback", () => {
     return { operationId: operation.id as string, customerId, email, messageId: mail.messageId, event };
   }
 
-  function sesEvent(eventType: string, sent: { operationId: string; email: string; messageId: string }, extra: Partial<SesEmailEvent["detail"]> = {}, tags = true): SesEmailEvent {
+  function sesEvent(
+    eventType: string,
+    sent: { operationId: string; email: string; messageId: string },
+    extra: Partial<SesEmailEvent["detail"]> = {},
+    tags = true,
+  ): SesEmailEvent {
     return {
       source: "aws.ses",
       "detail-type": `Email ${eventType}`,
@@ -41,7 +53,13 @@ describe("SES feedback", () => {
         mail: {
           messageId: sent.messageId,
           destination: [sent.email],
-          tags: tags ? { "operation-id": [sent.operationId], "notification-kind": ["deposit"], "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET] } : {},
+          tags: tags
+            ? {
+                "operation-id": [sent.operationId],
+                "notification-kind": ["deposit"],
+                "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
+              }
+            : {},
         },
         ...extra,
       },
@@ -57,13 +75,19 @@ describe("SES feedback", () => {
     const sent = await sentNotification();
     expect(await feedback(sesEvent("Delivery", sent))).to.deep.equal({ applied: true });
     expect(await status(sent.operationId)).to.equal("delivered");
-    await feedback(sesEvent("Complaint", sent, { complaint: { complainedRecipients: [{ emailAddress: sent.email }] } }));
+    await feedback(
+      sesEvent("Complaint", sent, { complaint: { complainedRecipients: [{ emailAddress: sent.email }] } }),
+    );
     expect(await status(sent.operationId)).to.equal("complained");
   });
 
   it("never moves a status backwards when feedback arrives out of order", async () => {
     const sent = await sentNotification();
-    await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: sent.email }] } }));
+    await feedback(
+      sesEvent("Bounce", sent, {
+        bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: sent.email }] },
+      }),
+    );
     expect(await feedback(sesEvent("Delivery", sent))).to.deep.equal({ applied: false });
     expect(await status(sent.operationId)).to.equal("bounced");
   });
@@ -71,17 +95,30 @@ describe("SES feedback", () => {
   it("suppresses the address on a permanent bounce, so the next notification to it is suppressed", async () => {
     const email = fixture.uniqueAddress("bouncing");
     const sent = await sentNotification(email);
-    await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: email.toUpperCase() }] } }));
+    await feedback(
+      sesEvent("Bounce", sent, {
+        bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: email.toUpperCase() }] },
+      }),
+    );
     const next = await sentNotification(email);
     expect(next.messageId).to.equal(sent.messageId);
     const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: next.operationId }));
-    expect(JSON.parse(response.body).notifications[0]).to.include({ status: "suppressed", reason: "address-suppressed" });
+    expect(JSON.parse(response.body).notifications[0]).to.include({
+      status: "suppressed",
+      reason: "address-suppressed",
+    });
   });
 
   it("does not suppress on a transient bounce", async () => {
     const email = fixture.uniqueAddress("full-mailbox");
     const sent = await sentNotification(email);
-    expect(await feedback(sesEvent("Bounce", sent, { bounce: { bounceType: "Transient", bouncedRecipients: [{ emailAddress: email }] } }))).to.deep.equal({ applied: false });
+    expect(
+      await feedback(
+        sesEvent("Bounce", sent, {
+          bounce: { bounceType: "Transient", bouncedRecipients: [{ emailAddress: email }] },
+        }),
+      ),
+    ).to.deep.equal({ applied: false });
     expect(await status(sent.operationId)).to.equal("sent");
     await sentNotification(email);
     expect(await fixture.emailsTo(email)).to.have.length(2);
@@ -92,7 +129,11 @@ describe("SES feedback", () => {
     await feedback(sesEvent("Reject", rejected, { reject: { reason: "Bad content" } }, false));
     expect(await status(rejected.operationId)).to.equal("rejected");
     const failed = await sentNotification();
-    await feedback(sesEvent("Rendering Failure", failed, { failure: { errorMessage: "Attribute 'amount' is not present", templateName: "t" } }));
+    await feedback(
+      sesEvent("Rendering Failure", failed, {
+        failure: { errorMessage: "Attribute 'amount' is not present", templateName: "t" },
+      }),
+    );
     expect(await status(failed.operationId)).to.equal("rendering-failed");
   });
 

@@ -72,7 +72,12 @@ export async function createRuntimeFixture(): Promise<RuntimeFixture> {
     env,
     logs,
     clock,
-    options: (overrides = {}) => ({ env, now: () => clock.now, write: (line) => logs.push(line), ...overrides }),
+    options: (overrides = {}) => ({
+      env,
+      now: () => clock.now,
+      write: (line) => logs.push(line),
+      ...overrides,
+    }),
     async emailsTo(address) {
       const response = await fetch(`${services.endpoints.ses}/store`);
       const store = (await response.json()) as { emails: StoredEmail[] };

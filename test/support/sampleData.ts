@@ -38,20 +38,33 @@ export function validCustomer(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-export function apiEvent(method: string, resource: string, options: { id?: string; body?: unknown } = {}): ApiEvent {
+export function apiEvent(
+  method: string,
+  resource: string,
+  options: { id?: string; body?: unknown } = {},
+): ApiEvent {
   return {
     httpMethod: method,
     resource,
     path: resource.replace("{id}", options.id ?? ""),
     pathParameters: options.id === undefined ? null : { id: options.id },
     headers: { "content-type": "application/json" },
-    body: options.body === undefined ? null : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? null
+        : typeof options.body === "string"
+          ? options.body
+          : JSON.stringify(options.body),
     requestContext: { requestId: uniqueId("req") },
   };
 }
 
 /** What the EventBridge rule's input transformer puts on the queue for a recorded event. */
-export function envelopeBody(event: RecordedEvent, notificationKind: NotificationKind, time = "2026-03-14T09:30:05Z"): string {
+export function envelopeBody(
+  event: RecordedEvent,
+  notificationKind: NotificationKind,
+  time = "2026-03-14T09:30:05Z",
+): string {
   return JSON.stringify({
     notificationKind,
     event: {
