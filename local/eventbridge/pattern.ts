@@ -58,7 +58,7 @@ export function matchesPattern(pattern: object, event: object): boolean {
   if (problems.length > 0) throw new Error(`Event pattern is not valid: ${problems.join("; ")}`);
   const leaves = flattenEvent(event);
   return branches(pattern as Record<string, unknown>, "").some((fields) =>
-    satisfies(fields, leaves, new Map(), []),
+    satisfies(lastPerPath(fields), leaves, new Map(), []),
   );
 }
 
@@ -81,7 +81,9 @@ function flattenEvent(event: object): Map<string, Leaf[]> {
     } else if (isObject(node)) {
       for (const [key, child] of Object.entries(node)) visit(child, joinPath(path, key), membership);
     } else if (node !== undefined) {
-      leaves.set(path, [...(leaves.get(path) ?? []), { value: node as Scalar, membership }]);
+      const list = leaves.get(path) ?? [];
+      list.push({ value: node as Scalar, membership });
+      leaves.set(path, list);
     }
   };
   visit(event, "", new Map());
@@ -103,6 +105,11 @@ function branches(pattern: Record<string, unknown>, path: string): FieldConditio
   return result;
 }
 
+/** When a path is named twice (`"a.b"` and `"a": { "b" }`), EventBridge uses the last one. */
+function lastPerPath(fields: FieldCondition[]): FieldCondition[] {
+  return fields.filter((field, i) => !fields.slice(i + 1).some((later) => later.path === field.path));
+}
+
 /** Picks, field by field, a leaf that matches and stays in the array elements already chosen. */
 function satisfies(
   fields: FieldCondition[],
@@ -111,23 +118,34 @@ function satisfies(
   absent: string[],
 ): boolean {
   const [field, ...rest] = fields;
-  if (field === undefined)
+  if (field === undefined) {
     return absent.every((path) => consistentLeaves(leaves, path, membership).length === 0);
-  return field.conditions.some((condition) =>
-    isObject(condition) && condition.exists === false
-      ? satisfies(rest, leaves, membership, [...absent, field.path])
-      : consistentLeaves(leaves, field.path, membership).some(
-          (leaf) =>
-            matchesValue(condition, leaf.value) &&
-            satisfies(rest, leaves, new Map([...membership, ...leaf.membership]), absent),
-        ),
-  );
+  }
+  return field.conditions.some((condition) => {
+    if (isObject(condition) && condition.exists === false) {
+      return satisfies(rest, leaves, membership, [...absent, field.path]);
+    }
+    // Leaves that share a membership (the scalars of one array) bind the same elements: try each binding once.
+    const bindings = new Set(
+      consistentLeaves(leaves, field.path, membership)
+        .filter((leaf) => matchesValue(condition, leaf.value))
+        .map((leaf) => leaf.membership),
+    );
+    return [...bindings].some((binding) =>
+      satisfies(rest, leaves, new Map([...membership, ...binding]), absent),
+    );
+  });
 }
 
 function consistentLeaves(leaves: Map<string, Leaf[]>, path: string, membership: Membership): Leaf[] {
-  return (leaves.get(path) ?? []).filter((leaf) =>
-    [...leaf.membership].every(([array, index]) => (membership.get(array) ?? index) === index),
-  );
+  return (leaves.get(path) ?? []).filter((leaf) => isConsistent(leaf.membership, membership));
+}
+
+function isConsistent(leafMembership: Membership, membership: Membership): boolean {
+  for (const [array, index] of leafMembership) {
+    if ((membership.get(array) ?? index) !== index) return false;
+  }
+  return true;
 }
 
 function matchesValue(condition: unknown, value: Scalar): boolean {
@@ -194,9 +212,12 @@ function inRange(operand: unknown[], value: number): boolean {
 function wildcardRegExp(wildcard: string): RegExp {
   let source = "";
   for (let i = 0; i < wildcard.length; i++) {
-    if (wildcard[i] === "*") source += ".*";
-    else
-      source += (wildcard[i] === "\\" ? wildcard[++i] : wildcard[i]).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (wildcard[i] === "*") {
+      source += ".*";
+    } else {
+      const literal = wildcard[i] === "\\" ? wildcard[++i] : wildcard[i];
+      source += literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }
   }
   return new RegExp(`^${source}$`, "s");
 }
@@ -336,8 +357,9 @@ function numericProblem(operand: unknown): string | undefined {
   if (typeof bottom !== "number") return `value of ${first} must be numeric`;
   if (operand.length === 2) return numberProblem(bottom);
   if (first !== ">" && first !== ">=") return `a numeric range must start with > or >=, not ${first}`;
-  if (second !== "<" && second !== "<=")
+  if (second !== "<" && second !== "<=") {
     return `bad numeric range operator ${JSON.stringify(second)}: use < or <=`;
+  }
   if (typeof top !== "number") return `value of ${second} must be numeric`;
   if (extra.length > 0) return "too many terms in numeric range expression";
   if (bottom >= top) return "numeric range bottom must be less than top";

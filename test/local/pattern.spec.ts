@@ -843,6 +843,18 @@ matchTable("eventbridge pattern: nested objects and paths", [
     event: withDetail({ "state.status": "running" }),
     matches: true,
   },
+  {
+    it: "when a pattern names a path twice, the last one is used",
+    pattern: { detail: { "state.status": ["stopped"], state: { status: ["running"] } } },
+    event: withDetail({ state: { status: "running" } }),
+    matches: true,
+  },
+  {
+    it: "when a pattern names a path twice, the earlier one is ignored",
+    pattern: { detail: { state: { status: ["running"] }, "state.status": ["stopped"] } },
+    event: withDetail({ state: { status: "running" } }),
+    matches: false,
+  },
 ]);
 
 const EC2_EVENT = {
@@ -1048,7 +1060,11 @@ const INVALID_PATTERNS: [string, unknown, RegExp][] = [
   ],
   ["cidr with a bad IPv4 address", { a: [{ cidr: "xx.11.xx/8" }] }, /nonstandard IP address: xx\.11\.xx/],
   ["cidr with a bad IPv6 address", { a: [{ cidr: "xxxx:db8:1234:1a00::/64" }] }, /nonstandard IP address/],
-  ["cidr with an IPv4-mapped IPv6 address", { a: [{ cidr: "::ffff:10.0.0.0/104" }] }, /nonstandard IP address/],
+  [
+    "cidr with an IPv4-mapped IPv6 address",
+    { a: [{ cidr: "::ffff:10.0.0.0/104" }] },
+    /nonstandard IP address/,
+  ],
   ["cidr with an IPv4 mask of 32", { a: [{ cidr: "10.0.0.1/32" }] }, /IPv4 mask bits must be < 32/],
   ["cidr with an IPv6 mask of 128", { a: [{ cidr: "2001:db8::1/128" }] }, /IPv6 mask bits must be < 128/],
   ["anything-but null", { a: [{ "anything-but": null }] }, /must be an array or a single string or number/],
