@@ -1,19 +1,10 @@
 import { requireSettings } from "../config/environment";
 import { applyCustomerPatch, validateCustomerPatch, validateCustomerProfile } from "../domain/customerSchema";
-import { ERROR_CODES, domainError } from "../domain/errors";
-import { IDENTIFIER_PATTERN } from "../domain/validation";
+import { ERROR_CODES, domainError, isDomainError } from "../domain/errors";
 import { createCustomerRepository, type CustomerRecord } from "../adapters/customerRepository";
 import { createOperationRepository } from "../adapters/operationRepository";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
-import {
-  errorResponse,
-  json,
-  parseJsonBody,
-  pathParameter,
-  routeNotFound,
-  type ApiEvent,
-  type ApiResult,
-} from "./http";
+import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
 import { operationView } from "./operationsApi";
 
 export const CUSTOMER_ROUTES = {
@@ -36,16 +27,6 @@ function customerView(record: CustomerRecord) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-}
-
-function customerIdFrom(event: ApiEvent): string {
-  const id = pathParameter(event, "id");
-  if (!IDENTIFIER_PATTERN.test(id)) {
-    throw domainError(ERROR_CODES.validationFailed, "The customer id in the path is invalid", {
-      fields: [{ field: "id", rule: "matches", message: 'id must be 1 to 64 letters, digits, "-" or "_"' }],
-    });
-  }
-  return id;
 }
 
 /**
@@ -74,66 +55,70 @@ export function createCustomersApiHandler(options: HandlerOptions = {}) {
     return record as CustomerRecord & { profile: NonNullable<CustomerRecord["profile"]> };
   }
 
-  const routes: Record<string, (event: ApiEvent, customerId: string) => Promise<ApiResult>> = {
-    [`${CUSTOMER_ROUTES.put.method} ${CUSTOMER_ROUTES.put.resource}`]: async (event, customerId) => {
-      const profile = validateCustomerProfile(parseJsonBody(event));
-      const record = await customers.put(customerId, profile, nowIso());
-      context.logger.info("customer saved", { customerId });
-      return json(200, customerView(record));
-    },
-    [`${CUSTOMER_ROUTES.get.method} ${CUSTOMER_ROUTES.get.resource}`]: async (_event, customerId) => {
-      return json(200, customerView(await requireLiveCustomer(customerId)));
-    },
-    [`${CUSTOMER_ROUTES.patch.method} ${CUSTOMER_ROUTES.patch.resource}`]: async (event, customerId) => {
-      const patch = validateCustomerPatch(parseJsonBody(event));
-      const current = await requireLiveCustomer(customerId);
-      try {
-        const record = await customers.replaceIfUnchanged(
-          customerId,
-          applyCustomerPatch(current.profile, patch),
-          current.updatedAt,
-          nowIso(),
-        );
-        context.logger.info("customer updated", { customerId, fields: Object.keys(patch) });
-        return json(200, customerView(record));
-      } catch (error) {
-        if ((error as { code?: string }).code === ERROR_CODES.conflict) {
-          throw domainError(
-            ERROR_CODES.conflict,
-            `Customer ${customerId} changed while this update was applied; read it and try again`,
-          );
-        }
-        throw error;
-      }
-    },
-    [`${CUSTOMER_ROUTES.erase.method} ${CUSTOMER_ROUTES.erase.resource}`]: async (_event, customerId) => {
-      try {
-        const record = await customers.erase(customerId, nowIso());
-        context.logger.info("customer erased", { customerId });
-        return json(200, customerView(record));
-      } catch (error) {
-        if ((error as { code?: string }).code === ERROR_CODES.conflict) {
-          throw domainError(ERROR_CODES.notFound, `Customer ${customerId} does not exist`);
-        }
-        throw error;
-      }
-    },
-    [`${CUSTOMER_ROUTES.operations.method} ${CUSTOMER_ROUTES.operations.resource}`]: async (
-      _event,
-      customerId,
-    ) => {
-      const records = await operations.listForCustomer(customerId, OPERATIONS_PAGE_SIZE);
-      return json(200, { customerId, operations: records.map(operationView) });
-    },
-  };
+  async function put(event: ApiEvent): Promise<ApiResult> {
+    const customerId = idFromPath(event, "customer");
+    const profile = validateCustomerProfile(parseJsonBody(event));
+    const record = await customers.put(customerId, profile, nowIso());
+    context.logger.info("customer saved", { customerId });
+    return json(200, customerView(record));
+  }
 
-  return async (event: ApiEvent): Promise<ApiResult> => {
+  async function get(event: ApiEvent): Promise<ApiResult> {
+    return json(200, customerView(await requireLiveCustomer(idFromPath(event, "customer"))));
+  }
+
+  async function patch(event: ApiEvent): Promise<ApiResult> {
+    const customerId = idFromPath(event, "customer");
+    const changes = validateCustomerPatch(parseJsonBody(event));
+    const current = await requireLiveCustomer(customerId);
     try {
-      const route = routes[`${event.httpMethod} ${event.resource}`];
-      if (!route) return routeNotFound(event);
-      return await route(event, customerIdFrom(event));
+      const record = await customers.replaceIfUnchanged(
+        customerId,
+        applyCustomerPatch(current.profile, changes),
+        current.updatedAt,
+        nowIso(),
+      );
+      context.logger.info("customer updated", { customerId, fields: Object.keys(changes) });
+      return json(200, customerView(record));
     } catch (error) {
-      return errorResponse(error, context.logger, event.requestContext?.requestId);
+      if (isDomainError(error) && error.code === ERROR_CODES.conflict) {
+        throw domainError(
+          ERROR_CODES.conflict,
+          `Customer ${customerId} changed while this update was applied; read it and try again`,
+        );
+      }
+      throw error;
     }
-  };
+  }
+
+  async function erase(event: ApiEvent): Promise<ApiResult> {
+    const customerId = idFromPath(event, "customer");
+    try {
+      const record = await customers.erase(customerId, nowIso());
+      context.logger.info("customer erased", { customerId });
+      return json(200, customerView(record));
+    } catch (error) {
+      if (isDomainError(error) && error.code === ERROR_CODES.conflict) {
+        throw domainError(ERROR_CODES.notFound, `Customer ${customerId} does not exist`);
+      }
+      throw error;
+    }
+  }
+
+  async function listOperations(event: ApiEvent): Promise<ApiResult> {
+    const customerId = idFromPath(event, "customer");
+    const records = await operations.listForCustomer(customerId, OPERATIONS_PAGE_SIZE);
+    return json(200, { customerId, operations: records.map(operationView) });
+  }
+
+  return createRouter(
+    [
+      [CUSTOMER_ROUTES.put, put],
+      [CUSTOMER_ROUTES.get, get],
+      [CUSTOMER_ROUTES.patch, patch],
+      [CUSTOMER_ROUTES.erase, erase],
+      [CUSTOMER_ROUTES.operations, listOperations],
+    ],
+    context.logger,
+  );
 }

@@ -1,5 +1,6 @@
 import { ERROR_CODES, domainError, isDomainError, type ErrorCode } from "../domain/errors";
 import type { Logger } from "../observability/logger";
+import { IDENTIFIER_PATTERN } from "../domain/validation";
 
 /** The subset of API Gateway's REST proxy event that the handlers read. */
 export interface ApiEvent {
@@ -56,8 +57,15 @@ export function parseJsonBody(event: ApiEvent): unknown {
   }
 }
 
-export function pathParameter(event: ApiEvent, name: string): string {
-  return event.pathParameters?.[name] ?? "";
+/** The `{id}` path parameter, checked like every identifier in a body. */
+export function idFromPath(event: ApiEvent, resourceName: string): string {
+  const id = event.pathParameters?.id ?? "";
+  if (!IDENTIFIER_PATTERN.test(id)) {
+    throw domainError(ERROR_CODES.validationFailed, `The ${resourceName} id in the path is invalid`, {
+      fields: [{ field: "id", rule: "matches", message: 'id must be 1 to 64 letters, digits, "-" or "_"' }],
+    });
+  }
+  return id;
 }
 
 /**
@@ -89,8 +97,32 @@ export function errorResponse(error: unknown, logger: Logger, requestId?: string
   });
 }
 
-export function routeNotFound(event: ApiEvent): ApiResult {
-  return json(404, {
-    error: { code: ERROR_CODES.notFound, message: `No route for ${event.httpMethod} ${event.resource}` },
-  });
+export interface Route {
+  method: string;
+  resource: string;
+}
+
+/**
+ * A Lambda handler serving several API Gateway routes: dispatches on method and resource, and turns
+ * whatever a route throws into the one error shape.
+ */
+export function createRouter(
+  routes: [Route, (event: ApiEvent) => Promise<ApiResult>][],
+  logger: Logger,
+): (event: ApiEvent) => Promise<ApiResult> {
+  return async (event) => {
+    const match = routes.find(
+      ([route]) => route.method === event.httpMethod && route.resource === event.resource,
+    );
+    if (!match) {
+      return json(404, {
+        error: { code: ERROR_CODES.notFound, message: `No route for ${event.httpMethod} ${event.resource}` },
+      });
+    }
+    try {
+      return await match[1](event);
+    } catch (error) {
+      return errorResponse(error, logger, event.requestContext?.requestId);
+    }
+  };
 }

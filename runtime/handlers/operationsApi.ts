@@ -9,16 +9,7 @@ import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createOperationRepository, type OperationRecord } from "../adapters/operationRepository";
 import { METRIC_NAMES } from "../observability/metrics";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
-import {
-  errorResponse,
-  json,
-  parseJsonBody,
-  pathParameter,
-  routeNotFound,
-  type ApiEvent,
-  type ApiResult,
-} from "./http";
-import { IDENTIFIER_PATTERN } from "../domain/validation";
+import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
 
 export const OPERATION_ROUTES = {
   submit: { method: "POST", resource: "/operations" },
@@ -108,34 +99,18 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
   }
 
   async function get(event: ApiEvent): Promise<ApiResult> {
-    const operationId = pathParameter(event, "id");
-    if (!IDENTIFIER_PATTERN.test(operationId)) {
-      throw domainError(ERROR_CODES.validationFailed, "The operation id in the path is invalid", {
-        fields: [{ field: "id", rule: "matches", message: 'id must be 1 to 64 letters, digits, "-" or "_"' }],
-      });
-    }
+    const operationId = idFromPath(event, "operation");
     const record = await operations.get(operationId);
     if (!record) throw domainError(ERROR_CODES.notFound, `Operation ${operationId} does not exist`);
     const notifications = await operations.listNotifications(operationId);
     return json(200, { ...operationView(record), notifications });
   }
 
-  return async (event: ApiEvent): Promise<ApiResult> => {
-    const requestId = event.requestContext?.requestId;
-    try {
-      if (
-        event.httpMethod === OPERATION_ROUTES.submit.method &&
-        event.resource === OPERATION_ROUTES.submit.resource
-      )
-        return await submit(event);
-      if (
-        event.httpMethod === OPERATION_ROUTES.get.method &&
-        event.resource === OPERATION_ROUTES.get.resource
-      )
-        return await get(event);
-      return routeNotFound(event);
-    } catch (error) {
-      return errorResponse(error, context.logger, requestId);
-    }
-  };
+  return createRouter(
+    [
+      [OPERATION_ROUTES.submit, submit],
+      [OPERATION_ROUTES.get, get],
+    ],
+    context.logger,
+  );
 }
