@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import Handlebars from "handlebars";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import {
+  fragmentFiles,
   loadTemplateCatalog,
   renderLikeSes,
   templateFiles,
@@ -390,6 +391,20 @@ describe("e-mail templates", () => {
       }
     });
 
+    it("fills the shared details and footer with the kind's own row names and alert category", () => {
+      const en = renderLikeSes(templateFor("transfer-in", "en"), sampleTemplateData("transfer-in", "en"));
+      expect(en.text)
+        .to.include("\n  Sender: Durand & Fils SARL\n")
+        .and.include("\n  Sender’s account: •••• 2606\n")
+        .and.include("your “Account activity” alerts");
+      expect(en.html).to.include(">Sender</th>").and.include(">Sender’s account</th>");
+      const fr = renderLikeSes(templateFor("card-payment", "fr"), sampleTemplateData("card-payment", "fr"));
+      expect(fr.text)
+        .to.include("\n  Commerçant\u00a0: CARREFOUR CITY PARIS 11\n")
+        .and.include("les alertes «\u00a0Opérations par carte\u00a0»");
+      expect(fr.html).to.include(">Commerçant</th>").and.include("«&nbsp;Opérations par carte&nbsp;»");
+    });
+
     it("says the large-amount alert is about an unusually large amount", () => {
       expect(
         renderLikeSes(templateFor("large-amount", "fr"), sampleTemplateData("large-amount", "fr")).subject,
@@ -443,12 +458,12 @@ describe("e-mail templates", () => {
       expect(loadTemplateCatalog(dir)).to.deep.equal(catalog);
     });
 
-    it("names a missing kind file", () => {
-      const missing = templateFiles("transfer-in", "fr").text;
-      unlinkSync(path.join(dir, missing));
+    it("names a missing kind file and a missing fragment file", () => {
+      const missing = [fragmentFiles("details", "fr").text, templateFiles("transfer-in", "fr").text];
+      for (const file of missing) unlinkSync(path.join(dir, file));
       expect(() => loadTemplateCatalog(dir)).to.throw(
         Error,
-        `Missing e-mail template file in ${dir}: ${missing}.`,
+        `Missing e-mail template files in ${dir}: ${missing.join(", ")}.`,
       );
     });
 
@@ -474,6 +489,86 @@ describe("e-mail templates", () => {
       expect(() => loadTemplateCatalog(dir)).to.throw(
         Error,
         `${file} must contain exactly one line "[[footer]]"`,
+      );
+    });
+
+    it("rejects a kind without its fragment line, or with two, naming the file", () => {
+      const file = templateFiles("deposit", "en").html;
+      const source = readFileSync(path.join(dir, file), "utf8");
+      const details = source.split("\n").find((line) => line.startsWith("[[details "))!;
+      writeFileSync(path.join(dir, file), source.replace(`${details}\n`, ""));
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file} must contain exactly one line ` +
+          '[[details descriptionLabel="…" counterpartyLabel="…" counterpartyAccountLabel="…"]] (found 0): ' +
+          `every kind but the security alerts shows the shared ${fragmentFiles("details", "en").html}`,
+      );
+      writeFileSync(path.join(dir, file), source.replace(details, `${details}\n${details}`));
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file} must contain exactly one line [[details`,
+      );
+    });
+
+    it("rejects a fragment line with a value missing, unknown, repeated or empty, naming the file and line", () => {
+      const file = templateFiles("transfer-in", "fr").text;
+      const source = readFileSync(path.join(dir, file), "utf8");
+      const line = source.split("\n").findIndex((text) => text.startsWith("[[details ")) + 1;
+      const write = (details: string) =>
+        writeFileSync(path.join(dir, file), source.replace(/^\[\[details .*$/m, details));
+      write('[[details descriptionLabel="Libellé" counterpartyAccountLabel="Compte de l’émetteur"]]');
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file}, line ${line}: counterpartyLabel is missing. Write [[details descriptionLabel="…" ` +
+          'counterpartyLabel="…" counterpartyAccountLabel="…"]], each value once and not empty.',
+      );
+      write(
+        '[[details descriptionLabel="Libellé" counterpartyLabel="" counterpartyAccountLabel="Compte" ' +
+          'payeeLabel="Émetteur" descriptionLabel="Motif"]]',
+      );
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file}, line ${line}: counterpartyLabel is empty, payeeLabel is unknown, descriptionLabel is given twice.`,
+      );
+    });
+
+    it("rejects any other marker in a kind's file, naming the file and line", () => {
+      const file = templateFiles("withdrawal", "en").text;
+      writeFileSync(path.join(dir, file), `[[greeting]]\n${readFileSync(path.join(dir, file), "utf8")}`);
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file}, line 1: "[[greeting]]" is not a marker the catalog knows. A kind's files may use, each ` +
+          'alone on its line: [[footer]], [[details descriptionLabel="…" counterpartyLabel="…" ' +
+          'counterpartyAccountLabel="…"]], [[opt-out category="…"]]',
+      );
+    });
+
+    it("rejects a fragment in a security alert, which cannot be turned off", () => {
+      const file = templateFiles("card-blocked", "en").text;
+      const source = readFileSync(path.join(dir, file), "utf8");
+      writeFileSync(
+        path.join(dir, file),
+        source.replace("[[footer]]\n", '[[footer]]\n[[opt-out category="Security"]]\n'),
+      );
+      const line = source.split("\n").indexOf("[[footer]]") + 2;
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file}, line ${line}: card-blocked is a security alert, which uses no fragment`,
+      );
+    });
+
+    it("rejects a fragment without its slot or with an unknown slot, naming the fragment", () => {
+      const file = fragmentFiles("opt-out", "en").html;
+      const source = readFileSync(path.join(dir, file), "utf8");
+      writeFileSync(path.join(dir, file), source.replace("[[category]]", "Account activity"));
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file} must contain [[category]] exactly once (found 0)`,
+      );
+      writeFileSync(path.join(dir, file), source.replace("[[category]]", "[[kind]]"));
+      expect(() => loadTemplateCatalog(dir)).to.throw(
+        Error,
+        `${file} has an unknown slot [[kind]]; it may use [[category]]`,
       );
     });
 
