@@ -70,6 +70,33 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
 
   const { buildApp } = await import("fauxqs");
   const s3App = buildApp({ logger: false, host: "127.0.0.1", defaultRegion: REGION });
+  // fauxqs ignores conditional writes; S3 refuses `If-None-Match: *` on an existing key with 412.
+  // Conditional writes to one key are serialised from the check to the response, as S3 makes them atomic.
+  const conditionalWrites = new Map<string, Promise<void>>();
+  s3App.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "PUT" || request.headers["if-none-match"] !== "*") return;
+    const path = request.url.split("?")[0];
+    const previous = conditionalWrites.get(path) ?? Promise.resolve();
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const turn = previous.then(() => answered);
+    conditionalWrites.set(path, turn);
+    reply.raw.once("close", () => {
+      release();
+      if (conditionalWrites.get(path) === turn) conditionalWrites.delete(path);
+    });
+    await previous;
+    const existing = await s3App.inject({ method: "HEAD", url: path });
+    if (existing.statusCode !== 200) return;
+    await reply
+      .code(412)
+      .header("content-type", "application/xml")
+      .send(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>' +
+          "<Message>At least one of the pre-conditions you specified did not hold</Message>" +
+          "<Condition>If-None-Match</Condition></Error>",
+      );
+  });
   await s3App.listen({ port: ports.s3 ?? 0, host: "127.0.0.1" });
   const s3Url = `http://127.0.0.1:${(s3App.server.address() as AddressInfo).port}`;
 

@@ -1,4 +1,5 @@
 import { ERROR_CODES, domainError, isDomainError, type DomainError } from "../domain/errors";
+import { redactEmailAddresses } from "../domain/privacy";
 
 const THROTTLING = [
   "ThrottlingException",
@@ -12,8 +13,15 @@ const THROTTLING = [
   "LimitExceededException",
   "SlowDown",
 ];
-const NOT_FOUND = ["ResourceNotFoundException", "NotFoundException", "NoSuchKey", "NoSuchBucket"];
-const CONFLICT = ["ConditionalCheckFailedException", "PreconditionFailed", "AlreadyExistsException"];
+/** A table, secret, bucket or template that is not there is a deployment problem, not a caller's. */
+const MISSING_RESOURCE = ["ResourceNotFoundException", "NotFoundException", "NoSuchBucket"];
+const CONFLICT = [
+  "ConditionalCheckFailedException",
+  "PreconditionFailed",
+  "ConditionalRequestConflict",
+  "AlreadyExistsException",
+];
+
 const NETWORK = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "TimeoutError", "RequestTimeout"];
 
 interface AwsLikeError {
@@ -24,20 +32,23 @@ interface AwsLikeError {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** Translates an AWS SDK error into the domain's vocabulary: throttled, unavailable, conflict, not found. */
+/** Translates an AWS SDK error into the domain's vocabulary: throttled, unavailable, conflict, configuration. */
 export function mapAwsError(error: unknown, action: string): DomainError {
   if (isDomainError(error) && Object.values(ERROR_CODES).includes(error.code)) return error;
   const aws = (error ?? {}) as AwsLikeError;
   const name = aws.name ?? aws.code ?? "Error";
   const status = aws.$metadata?.httpStatusCode;
-  const message = `${action} failed: ${name}${aws.message ? `: ${aws.message}` : ""}`;
+  const awsMessage = aws.message && redactEmailAddresses(aws.message);
+  const message = `${action} failed: ${name}${awsMessage ? `: ${awsMessage}` : ""}`;
   const details = { awsError: name, ...(status === undefined ? {} : { httpStatusCode: status }) };
   if (THROTTLING.includes(name) || status === 429) {
     return domainError(ERROR_CODES.throttled, message, { retryable: true, details, cause: error });
   }
   if (CONFLICT.includes(name) || status === 412)
     return domainError(ERROR_CODES.conflict, message, { details, cause: error });
-  if (NOT_FOUND.includes(name)) return domainError(ERROR_CODES.notFound, message, { details, cause: error });
+  if (MISSING_RESOURCE.includes(name)) {
+    return domainError(ERROR_CODES.configuration, message, { details, cause: error });
+  }
   if (
     NETWORK.includes(name) ||
     NETWORK.includes(aws.code ?? "") ||

@@ -13,6 +13,12 @@ export interface CustomerRecord {
   erasedAt?: string;
 }
 
+export type LiveCustomerRecord = CustomerRecord & { profile: CustomerProfile };
+
+export function isLiveCustomer(record: CustomerRecord | undefined): record is LiveCustomerRecord {
+  return record !== undefined && !record.erased && record.profile !== undefined;
+}
+
 interface CustomerItem {
   customerId: string;
   email?: string;

@@ -15,9 +15,18 @@ export interface TemplatedEmail {
   tags: Record<string, string>;
 }
 
+/**
+ * How long a template's fingerprint is trusted. A template change also changes the notify function's
+ * configuration (the component passes a digest of all templates), which starts new containers.
+ */
+export const FINGERPRINT_TTL_MS = 5 * 60 * 1000;
+
 /** SES v2: templated sends through the stack's configuration set, and template fingerprints. */
-export function createEmailSender(ses: SESv2Client, options: { from: string; configurationSetName: string }) {
-  const fingerprints: Record<string, Promise<TemplateFingerprint>> = {};
+export function createEmailSender(
+  ses: SESv2Client,
+  options: { from: string; configurationSetName: string; now: () => number },
+) {
+  const fingerprints: Record<string, { fetchedAt: number; fingerprint: Promise<TemplateFingerprint> }> = {};
 
   async function loadFingerprint(templateName: string): Promise<TemplateFingerprint> {
     const result = await callAws("SES GetEmailTemplate", () =>
@@ -33,15 +42,16 @@ export function createEmailSender(ses: SESv2Client, options: { from: string; con
   }
 
   return {
-    /** Fetched once per container and template; a failed fetch is not cached. */
+    /** Cached per container for FINGERPRINT_TTL_MS; a failed fetch is not cached. */
     fingerprint(templateName: string): Promise<TemplateFingerprint> {
-      if (!fingerprints[templateName]) {
-        fingerprints[templateName] = loadFingerprint(templateName).catch((error) => {
-          delete fingerprints[templateName];
-          throw error;
-        });
-      }
-      return fingerprints[templateName];
+      const cached = fingerprints[templateName];
+      if (cached && options.now() - cached.fetchedAt < FINGERPRINT_TTL_MS) return cached.fingerprint;
+      const fingerprint = loadFingerprint(templateName).catch((error) => {
+        delete fingerprints[templateName];
+        throw error;
+      });
+      fingerprints[templateName] = { fetchedAt: options.now(), fingerprint };
+      return fingerprint;
     },
 
     async sendTemplated(email: TemplatedEmail): Promise<string> {

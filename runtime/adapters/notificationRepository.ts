@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ERROR_CODES, isDomainError } from "../domain/errors";
+import type { EvidenceDraft } from "../domain/evidence";
 import {
   FAILURE_STATUSES,
   RECLAIMABLE_STATUSES,
@@ -8,6 +9,7 @@ import {
 import type { NotificationKind } from "../domain/operationKinds";
 import { FAILED_NOTIFICATIONS_PARTITION, notificationKey, TABLE_DESIGN } from "../domain/tableDesign";
 import { callAws } from "./awsErrors";
+import { buildUpdate, inList, type UpdateParts } from "./updateExpression";
 
 export interface NotificationRecord {
   operationId: string;
@@ -17,7 +19,10 @@ export interface NotificationRecord {
   leaseUntil?: number;
   sesMessageId?: string;
   sentAt?: string;
+  evidence?: EvidenceDraft;
   evidenceKey?: string;
+  /** Messages SES reported for this notification that no outcome was recorded for (see notify). */
+  untrackedSesMessageIds?: Set<string>;
   reason?: string;
   updatedAt: string;
 }
@@ -33,25 +38,27 @@ export interface Lease {
   token: string;
 }
 
-function valuesFor(statuses: readonly string[], prefix: string): Record<string, string> {
-  return Object.fromEntries(statuses.map((status, index) => [`:${prefix}${index}`, status]));
-}
+const FAILURE_INDEX = TABLE_DESIGN.indexes.byFailure;
 
-function failureIndexValues(status: NotificationStatus, nowIso: string, operationId: string, kind: string) {
+/** Failure statuses are listed in the sparse failure index; any other status leaves it. */
+function failureIndex(
+  status: NotificationStatus,
+  nowIso: string,
+  operationId: string,
+  kind: string,
+): UpdateParts {
   return FAILURE_STATUSES.includes(status)
     ? {
-        set: `, ${TABLE_DESIGN.indexes.byFailure.partitionKey} = :failurePk, ${TABLE_DESIGN.indexes.byFailure.sortKey} = :failureSk`,
-        remove: "",
-        values: {
-          ":failurePk": FAILED_NOTIFICATIONS_PARTITION,
-          ":failureSk": `${nowIso}#${operationId}#${kind}`,
+        set: {
+          [FAILURE_INDEX.partitionKey]: FAILED_NOTIFICATIONS_PARTITION,
+          [FAILURE_INDEX.sortKey]: `${nowIso}#${operationId}#${kind}`,
         },
       }
-    : {
-        set: "",
-        remove: ` REMOVE ${TABLE_DESIGN.indexes.byFailure.partitionKey}, ${TABLE_DESIGN.indexes.byFailure.sortKey}`,
-        values: {},
-      };
+    : { remove: [FAILURE_INDEX.partitionKey, FAILURE_INDEX.sortKey] };
+}
+
+function isConflict(error: unknown): boolean {
+  return isDomainError(error) && error.code === ERROR_CODES.conflict;
 }
 
 /**
@@ -60,6 +67,11 @@ function failureIndexValues(status: NotificationStatus, nowIso: string, operatio
  * recorded, sends nothing.
  */
 export function createNotificationRepository(documents: DynamoDBDocumentClient, tableName: string) {
+  const update = (action: string, key: Record<string, string>, parts: UpdateParts) =>
+    callAws(`DynamoDB UpdateItem notification ${action}`, () =>
+      documents.send(new UpdateCommand({ TableName: tableName, Key: key, ...buildUpdate(parts) })),
+    );
+
   async function get(operationId: string, kind: NotificationKind): Promise<NotificationRecord | undefined> {
     const result = await callAws("DynamoDB GetItem notification", () =>
       documents.send(
@@ -73,81 +85,74 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
     return result.Item as NotificationRecord | undefined;
   }
 
+  /** Ends the lease with an outcome; only the lease holder can. */
   async function finish(
     lease: Lease,
     status: NotificationStatus,
     nowIso: string,
-    fields: Record<string, string | number> = {},
-  ): Promise<void> {
-    const names = Object.keys(fields);
-    const failure = failureIndexValues(status, nowIso, lease.operationId, lease.notificationKind);
-    await callAws(`DynamoDB UpdateItem notification ${status}`, () =>
-      documents.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: notificationKey(lease.operationId, lease.notificationKind),
-          UpdateExpression:
-            `SET #status = :status, updatedAt = :now${names.map((name) => `, ${name} = :${name}`).join("")}${failure.set}` +
-            ` REMOVE leaseToken, leaseUntil${failure.remove.replace(" REMOVE", ",")}`,
-          ConditionExpression: "leaseToken = :token",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":status": status,
-            ":now": nowIso,
-            ":token": lease.token,
-            ...Object.fromEntries(names.map((name) => [`:${name}`, fields[name]])),
-            ...failure.values,
-          },
-        }),
-      ),
-    );
+    fields: Record<string, unknown>,
+  ) {
+    const index = failureIndex(status, nowIso, lease.operationId, lease.notificationKind);
+    await update(status, notificationKey(lease.operationId, lease.notificationKind), {
+      set: { status, updatedAt: nowIso, ...fields, ...index.set },
+      remove: [
+        "leaseToken",
+        "leaseUntil",
+        ...(index.remove ?? []),
+        ...("reason" in fields ? [] : ["reason"]),
+      ],
+      condition: "#leaseToken = :token",
+      conditionNames: ["leaseToken"],
+      conditionValues: { ":token": lease.token },
+    });
+  }
+
+  async function tryClaim(lease: Lease, options: { now: number; leaseSeconds: number; expiresAt: number }) {
+    const nowSeconds = Math.floor(options.now / 1000);
+    const reclaimable = inList("reclaimable", RECLAIMABLE_STATUSES);
+    const result = await update("claim", notificationKey(lease.operationId, lease.notificationKind), {
+      set: {
+        status: "claimed",
+        leaseToken: lease.token,
+        leaseUntil: nowSeconds + options.leaseSeconds,
+        operationId: lease.operationId,
+        notificationKind: lease.notificationKind,
+        updatedAt: new Date(options.now).toISOString(),
+        [TABLE_DESIGN.timeToLiveAttribute]: options.expiresAt,
+      },
+      setIfAbsent: { createdAt: new Date(options.now).toISOString() },
+      increment: { attempts: 1 },
+      condition:
+        `attribute_not_exists(#pk) OR #status IN (${reclaimable.placeholders}) ` +
+        "OR (#status = :claimedStatus AND #leaseUntil < :nowSeconds)",
+      conditionNames: ["pk"],
+      conditionValues: { ...reclaimable.values, ":claimedStatus": "claimed", ":nowSeconds": nowSeconds },
+    });
+    return Number(result.Attributes?.attempts ?? 1);
   }
 
   return {
     get,
 
+    /**
+     * Takes the lease, or says why not: another delivery holds it, or the outcome is recorded. A
+     * notification released between the refused write and the read is claimed again once.
+     */
     async claim(
       lease: Lease,
       options: { now: number; leaseSeconds: number; expiresAt: number },
     ): Promise<ClaimResult> {
-      const nowIso = new Date(options.now).toISOString();
-      try {
-        const result = await callAws("DynamoDB UpdateItem notification claim", () =>
-          documents.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: notificationKey(lease.operationId, lease.notificationKind),
-              UpdateExpression:
-                "SET #status = :claimed, leaseToken = :token, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, " +
-                "operationId = :operationId, notificationKind = :kind, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, " +
-                `${TABLE_DESIGN.timeToLiveAttribute} = :expiresAt`,
-              ConditionExpression:
-                `attribute_not_exists(pk) OR #status IN (${RECLAIMABLE_STATUSES.map((_, i) => `:reclaimable${i}`).join(", ")}) ` +
-                "OR (#status = :claimed AND leaseUntil < :nowSeconds)",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: {
-                ":claimed": "claimed",
-                ":token": lease.token,
-                ":until": Math.floor(options.now / 1000) + options.leaseSeconds,
-                ":nowSeconds": Math.floor(options.now / 1000),
-                ":zero": 0,
-                ":one": 1,
-                ":operationId": lease.operationId,
-                ":kind": lease.notificationKind,
-                ":now": nowIso,
-                ":expiresAt": options.expiresAt,
-                ...valuesFor(RECLAIMABLE_STATUSES, "reclaimable"),
-              },
-              ReturnValues: "ALL_NEW",
-            }),
-          ),
-        );
-        return { outcome: "claimed", attempts: Number(result.Attributes?.attempts ?? 1) };
-      } catch (error) {
-        if (!isDomainError(error) || error.code !== ERROR_CODES.conflict) throw error;
-        const record = await get(lease.operationId, lease.notificationKind);
-        if (!record) throw error;
-        return record.status === "claimed" ? { outcome: "held", record } : { outcome: "done", record };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return { outcome: "claimed", attempts: await tryClaim(lease, options) };
+        } catch (error) {
+          if (!isConflict(error)) throw error;
+          const record = await get(lease.operationId, lease.notificationKind);
+          if (!record) throw error;
+          if (RECLAIMABLE_STATUSES.includes(record.status) && attempt === 0) continue;
+          const done = record.status !== "claimed" && !RECLAIMABLE_STATUSES.includes(record.status);
+          return done ? { outcome: "done", record } : { outcome: "held", record };
+        }
       }
     },
 
@@ -160,23 +165,11 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
     recordFailed: (lease: Lease, nowIso: string, reason: string) =>
       finish(lease, "failed", nowIso, { reason }),
 
-    recordSent: (
-      lease: Lease,
-      nowIso: string,
-      sent: { sesMessageId: string; templateName: string; templateSha256: string },
-    ) => finish(lease, "sent", nowIso, { ...sent, sentAt: nowIso }),
+    recordSent: (lease: Lease, nowIso: string, sent: { sesMessageId: string; evidence: EvidenceDraft }) =>
+      finish(lease, "sent", nowIso, { ...sent, sentAt: nowIso }),
 
     async recordEvidence(operationId: string, kind: NotificationKind, evidenceKey: string): Promise<void> {
-      await callAws("DynamoDB UpdateItem notification evidence", () =>
-        documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: notificationKey(operationId, kind),
-            UpdateExpression: "SET evidenceKey = :key",
-            ExpressionAttributeValues: { ":key": evidenceKey },
-          }),
-        ),
-      );
+      await update("evidence", notificationKey(operationId, kind), { set: { evidenceKey } });
     },
 
     /**
@@ -195,32 +188,48 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
       },
     ): Promise<boolean> {
       if (feedback.allowedFrom.length === 0) return false;
-      const failure = failureIndexValues(feedback.status, feedback.nowIso, operationId, kind);
+      const index = failureIndex(feedback.status, feedback.nowIso, operationId, kind);
+      const from = inList("from", feedback.allowedFrom);
       try {
-        await callAws("DynamoDB UpdateItem notification feedback", () =>
-          documents.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: notificationKey(operationId, kind),
-              UpdateExpression: `SET #status = :status, updatedAt = :now, feedbackDetail = :detail${failure.set}${failure.remove}`,
-              ConditionExpression: `sesMessageId = :messageId AND #status IN (${feedback.allowedFrom.map((_, i) => `:from${i}`).join(", ")})`,
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: {
-                ":status": feedback.status,
-                ":now": feedback.nowIso,
-                ":detail": feedback.detail ?? feedback.status,
-                ":messageId": feedback.sesMessageId,
-                ...valuesFor(feedback.allowedFrom, "from"),
-                ...failure.values,
-              },
-            }),
-          ),
-        );
+        await update("feedback", notificationKey(operationId, kind), {
+          set: {
+            status: feedback.status,
+            updatedAt: feedback.nowIso,
+            feedbackDetail: feedback.detail ?? feedback.status,
+            ...index.set,
+          },
+          remove: index.remove,
+          condition: `#sesMessageId = :messageId AND #status IN (${from.placeholders})`,
+          conditionNames: ["sesMessageId"],
+          conditionValues: { ":messageId": feedback.sesMessageId, ...from.values },
+        });
         return true;
       } catch (error) {
-        if (isDomainError(error) && error.code === ERROR_CODES.conflict) return false;
+        if (isConflict(error)) return false;
         throw error;
       }
+    },
+
+    /** Keeps the id of an e-mail SES sent for this notification whose outcome was never recorded. */
+    async noteUntrackedMessage(
+      operationId: string,
+      kind: NotificationKind,
+      sesMessageId: string,
+    ): Promise<void> {
+      await callAws("DynamoDB UpdateItem notification untracked message", () =>
+        documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: notificationKey(operationId, kind),
+            UpdateExpression: "ADD untrackedSesMessageIds :ids",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(sesMessageId) OR sesMessageId <> :id)",
+            ExpressionAttributeValues: { ":ids": new Set([sesMessageId]), ":id": sesMessageId },
+          }),
+        ),
+      ).catch((error) => {
+        if (!isConflict(error)) throw error;
+      });
     },
 
     async findBySesMessageId(sesMessageId: string): Promise<NotificationRecord | undefined> {
@@ -240,13 +249,12 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
 
     /** Failed, rejected and bounced notifications, newest first. */
     async listFailed(limit: number): Promise<NotificationRecord[]> {
-      const index = TABLE_DESIGN.indexes.byFailure;
       const result = await callAws("DynamoDB Query failed notifications", () =>
         documents.send(
           new QueryCommand({
             TableName: tableName,
-            IndexName: index.name,
-            KeyConditionExpression: `${index.partitionKey} = :failed`,
+            IndexName: FAILURE_INDEX.name,
+            KeyConditionExpression: `${FAILURE_INDEX.partitionKey} = :failed`,
             ExpressionAttributeValues: { ":failed": FAILED_NOTIFICATIONS_PARTITION },
             ScanIndexForward: false,
             Limit: limit,

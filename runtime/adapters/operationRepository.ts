@@ -10,6 +10,7 @@ import type { BusEvent } from "../domain/operationEvent";
 import type { NotificationStatus } from "../domain/notificationStatus";
 import type { NotificationKind } from "../domain/operationKinds";
 import {
+  NOTIFICATION_SORT_PREFIX,
   customerOperationsIndexKey,
   operationKey,
   operationPartition,
@@ -36,6 +37,9 @@ export interface NotificationSummary {
   attempts: number;
   updatedAt: string;
   sesMessageId?: string;
+  /** Where the evidence of the e-mail is archived. */
+  evidenceKey?: string;
+  untrackedSesMessageIds?: string[];
   reason?: string;
 }
 
@@ -122,7 +126,10 @@ export function createOperationRepository(documents: DynamoDBDocumentClient, tab
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues: { ":pk": operationPartition(operationId), ":prefix": "NOTIFICATION#" },
+            ExpressionAttributeValues: {
+              ":pk": operationPartition(operationId),
+              ":prefix": NOTIFICATION_SORT_PREFIX,
+            },
             ConsistentRead: true,
           }),
         ),
@@ -133,6 +140,10 @@ export function createOperationRepository(documents: DynamoDBDocumentClient, tab
         attempts: item.attempts ?? 0,
         updatedAt: item.updatedAt,
         ...(item.sesMessageId ? { sesMessageId: item.sesMessageId } : {}),
+        ...(item.evidenceKey ? { evidenceKey: item.evidenceKey } : {}),
+        ...(item.untrackedSesMessageIds
+          ? { untrackedSesMessageIds: [...item.untrackedSesMessageIds].sort() }
+          : {}),
         ...(item.reason ? { reason: item.reason } : {}),
       }));
     },

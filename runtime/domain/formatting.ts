@@ -1,8 +1,14 @@
-import type { Money } from "./money";
+import { minorDigits, type Money } from "./money";
 
 /** `1 234,56 €` in fr, `€1,234.56` in en: formatted from the decimal string itself, never a float. */
 export function formatMoney(money: Money, locale: string): string {
-  const format = new Intl.NumberFormat(locale, { style: "currency", currency: money.currency });
+  const digits = minorDigits(money.currency);
+  const format = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: money.currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
   return format.format(money.value as Intl.StringNumericLiteral);
 }
 

@@ -18,11 +18,21 @@ export function isIsoCurrency(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && Intl.supportedValuesOf("currency").includes(code);
 }
 
-/** Number of minor digits ISO 4217 gives the currency: 2 for EUR, 0 for JPY, 3 for KWD. */
+/**
+ * ISO 4217 minor units where they are not 2. Intl follows CLDR, which differs for display reasons
+ * (CLDR shows HUF, IDR or COP without decimals; ISO 4217 and payment systems use 2).
+ */
+// prettier-ignore
+const ISO_4217_MINOR_UNITS: Record<string, number> = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0,
+  VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
+};
+
+/** Number of minor digits ISO 4217 gives the currency: 2 for EUR and HUF, 0 for JPY, 3 for KWD. */
 export function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
+  return ISO_4217_MINOR_UNITS[currency] ?? 2;
 }
 
 export function isDecimalString(value: string): boolean {

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { keyedHash } from "./privacy";
 import { number, object, string } from "yup";
 import {
   NOTIFICATION_KINDS,
@@ -8,7 +8,7 @@ import {
 } from "./operationKinds";
 import { ibanLast4, normalizeIban } from "./iban";
 import { routingAmount, type Money } from "./money";
-import { requiredUnlessSecurityCritical, type OperationInput } from "./operationSchema";
+import { moneySchema, requiredUnlessSecurityCritical, type OperationInput } from "./operationSchema";
 import { parseIsoInstant } from "./time";
 import { closedObject, identifier, plainText, validateWith, validationFailed } from "./validation";
 
@@ -44,10 +44,6 @@ export interface BusEvent {
   source: string;
   detailType: OperationKind;
   detail: OperationEventDetail;
-}
-
-export function keyedHash(value: string, key: string): string {
-  return createHmac("sha256", key).update(value).digest("hex");
 }
 
 export function accountReference(iban: string, hashKey: string): AccountReference {
@@ -110,19 +106,6 @@ function accountReferenceSchema(label: string) {
   });
 }
 
-function eventMoney(label: string) {
-  return closedObject({
-    value: string()
-      .strict(true)
-      .required(`${label}.value is required`)
-      .matches(/^-?\d{1,18}(\.\d{1,4})?$/, `${label}.value must be a decimal string`),
-    currency: string()
-      .strict(true)
-      .required(`${label}.currency is required`)
-      .matches(/^[A-Z]{3}$/, `${label}.currency must be an ISO 4217 code`),
-  });
-}
-
 /**
  * Structural check of an event consumed from the queue. Looser than API ingest on purpose: no
  * clock-skew bound (replays and redrives of old events must pass), and free text may hold markup,
@@ -141,8 +124,8 @@ export function buildOperationEventDetailSchema() {
       .required("kind is required")
       .oneOf([...OPERATION_KINDS], "kind is not a known operation kind"),
     account: accountReferenceSchema("account").required("account is required"),
-    amount: requiredUnlessSecurityCritical(eventMoney("amount")),
-    balanceAfter: eventMoney("balanceAfter").default(undefined).optional(),
+    amount: requiredUnlessSecurityCritical(moneySchema("amount", { allowNegative: false })),
+    balanceAfter: moneySchema("balanceAfter", { allowNegative: true }).default(undefined).optional(),
     occurredAt: string()
       .strict(true)
       .required("occurredAt is required")

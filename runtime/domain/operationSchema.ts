@@ -37,7 +37,8 @@ function iban(label: string) {
     );
 }
 
-function money(label: string, options: { allowNegative: boolean }) {
+/** An amount as a decimal string with at most its currency's ISO 4217 minor digits. */
+export function moneySchema(label: string, options: { allowNegative: boolean }) {
   const sign = options.allowNegative ? "" : "positive ";
   return closedObject({
     value: string()
@@ -91,8 +92,8 @@ export function buildOperationSchema() {
       .required("kind is required")
       .oneOf([...OPERATION_KINDS], `kind must be one of: ${OPERATION_KINDS.join(", ")}`),
     accountIban: iban("accountIban").required("accountIban is required"),
-    amount: requiredUnlessSecurityCritical(money("amount", { allowNegative: false })),
-    balanceAfter: money("balanceAfter", { allowNegative: true }).default(undefined).optional(),
+    amount: requiredUnlessSecurityCritical(moneySchema("amount", { allowNegative: false })),
+    balanceAfter: moneySchema("balanceAfter", { allowNegative: true }).default(undefined).optional(),
     occurredAt: string()
       .strict(true)
       .typeError("occurredAt must be a string")

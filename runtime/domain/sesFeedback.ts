@@ -17,6 +17,9 @@ export interface SesEmailEvent {
   };
 }
 
+/** The tag SES itself adds to every event: the configuration set the message was sent through. */
+export const CONFIGURATION_SET_TAG = "ses:configuration-set";
+
 /** SES e-mail tags the notify handler sets so feedback finds its notification by key. */
 export const EMAIL_TAGS = { operationId: "operation-id", notificationKind: "notification-kind" } as const;
 

@@ -19,7 +19,3 @@ export function parseIsoInstant(value: string): number | undefined {
   const instant = Date.parse(value);
   return Number.isNaN(instant) ? undefined : instant;
 }
-
-export function toIsoString(epochMs: number): string {
-  return new Date(epochMs).toISOString();
-}

@@ -1,7 +1,12 @@
 import { requireSettings } from "../config/environment";
 import { applyCustomerPatch, validateCustomerPatch, validateCustomerProfile } from "../domain/customerSchema";
 import { ERROR_CODES, domainError, isDomainError } from "../domain/errors";
-import { createCustomerRepository, type CustomerRecord } from "../adapters/customerRepository";
+import {
+  createCustomerRepository,
+  isLiveCustomer,
+  type CustomerRecord,
+  type LiveCustomerRecord,
+} from "../adapters/customerRepository";
 import { createOperationRepository } from "../adapters/operationRepository";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
@@ -41,18 +46,15 @@ export function createCustomersApiHandler(options: HandlerOptions = {}) {
   const operations = createOperationRepository(context.documents(), settings.tableName);
   const nowIso = () => new Date(context.now()).toISOString();
 
-  async function requireLiveCustomer(
-    customerId: string,
-  ): Promise<CustomerRecord & { profile: NonNullable<CustomerRecord["profile"]> }> {
+  async function requireLiveCustomer(customerId: string): Promise<LiveCustomerRecord> {
     const record = await customers.get(customerId);
     if (!record)
       throw domainError(
         ERROR_CODES.notFound,
         `Customer ${customerId} does not exist; create it with PUT first`,
       );
-    if (record.erased || !record.profile)
-      throw domainError(ERROR_CODES.notFound, `Customer ${customerId} was erased`);
-    return record as CustomerRecord & { profile: NonNullable<CustomerRecord["profile"]> };
+    if (!isLiveCustomer(record)) throw domainError(ERROR_CODES.notFound, `Customer ${customerId} was erased`);
+    return record;
   }
 
   async function put(event: ApiEvent): Promise<ApiResult> {

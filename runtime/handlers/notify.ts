@@ -1,11 +1,17 @@
 import { DEFAULTS, numberSetting, requireSettings } from "../config/environment";
 import { ERROR_CODES, domainError, isRetryable } from "../domain/errors";
+import { evidenceDocument, evidenceKey, type EvidenceDraft } from "../domain/evidence";
 import { resolveLocale } from "../domain/locales";
 import { decideNotification } from "../domain/notificationDecision";
-import { keyedHash, parseNotificationEnvelope, type NotificationEnvelope } from "../domain/operationEvent";
+import { parseNotificationEnvelope, type NotificationEnvelope } from "../domain/operationEvent";
+import { addressHash } from "../domain/privacy";
 import { EMAIL_TAGS } from "../domain/sesFeedback";
 import { buildTemplateData, sesTemplateName } from "../domain/templateData";
-import { createCustomerRepository, type CustomerRecord } from "../adapters/customerRepository";
+import {
+  createCustomerRepository,
+  isLiveCustomer,
+  type LiveCustomerRecord,
+} from "../adapters/customerRepository";
 import { createEmailSender } from "../adapters/emailSender";
 import { createEvidenceArchive } from "../adapters/evidenceArchive";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
@@ -24,16 +30,13 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-export const EVIDENCE_VERSION = 1;
 const SECONDS_PER_DAY = 86_400;
-
-export function evidenceKey(operationId: string, kind: string, sesMessageId: string): string {
-  return `evidence/${operationId}/${kind}/${sesMessageId}.json`;
-}
-
-export function addressHash(address: string, hashKey: string): string {
-  return keyedHash(address.trim().toLowerCase(), hashKey);
-}
+/**
+ * A customer created moments after their first operation: for this long after the event reached the
+ * bus, an unknown customer is retried rather than suppressed for good.
+ */
+export const UNKNOWN_CUSTOMER_GRACE_MS = 15 * 60 * 1000;
+const RECORD_ATTEMPTS = 3;
 
 /**
  * Consumes notification envelopes from the queue, one record at a time, reporting failed records
@@ -41,13 +44,16 @@ export function addressHash(address: string, hashKey: string): string {
  *
  * 1. claim a lease with a conditional write; a live lease or a recorded outcome means nothing to do;
  * 2. decide from the customer's preferences and the suppression list, and record a suppression;
- * 3. send with the SES template for the kind and the customer's language;
- * 4. record `sent` with the SES message id, then write the evidence once.
+ * 3. prepare the e-mail and its evidence (template, its hash, the masked data), then send it with
+ *    the SES template for the kind and the customer's language;
+ * 4. record `sent` with the SES message id and the prepared evidence, then write the evidence to S3
+ *    once, from that record. A redelivery finding `sent` without archived evidence writes it.
  *
- * A retryable failure (throttling, a service unavailable) releases the lease so a later delivery
- * sends exactly one e-mail. If the process dies after SES accepted the message and before step 4
- * recorded it, the lease expires and a later delivery sends again: a rare duplicate is preferred to
- * a lost alert. Both sends carry the operation id as an SES tag and both get evidence.
+ * A retryable failure before sending (throttling, a service unavailable) releases the lease so a
+ * later delivery sends exactly one e-mail. If the process dies after SES accepted the message and
+ * before step 4 recorded it, the lease expires and a later delivery sends again: a rare duplicate
+ * is preferred to a lost alert. The first message id is logged the moment SES accepts it, and SES
+ * feedback (tagged with the operation id) adds it to the notification as an untracked message.
  */
 export function createNotifyHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("notify", options);
@@ -69,67 +75,59 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
   const sender = createEmailSender(context.client("ses"), {
     from: settings.senderAddress,
     configurationSetName: settings.configurationSetName,
+    now: context.now,
   });
-  const evidence = createEvidenceArchive(context.client("s3"), settings.evidenceBucket);
+  const archive = createEvidenceArchive(context.client("s3"), settings.evidenceBucket);
+  const nowIso = () => new Date(context.now()).toISOString();
 
-  function templateFor(envelope: NotificationEnvelope, customer: CustomerRecord) {
-    const profile = customer.profile!;
-    const language = profile.locale.split("-")[0];
+  async function prepare(envelope: NotificationEnvelope, customer: LiveCustomerRecord) {
+    const { detail } = envelope.event;
+    const { profile } = customer;
     const templateName = sesTemplateName(
       settings.templatePrefix,
       envelope.notificationKind,
-      resolveLocale(language),
+      resolveLocale(profile.locale.split("-")[0]),
     );
-    const templateData = buildTemplateData(envelope.event.detail, profile);
-    return { templateName, templateData };
+    const templateData = buildTemplateData(detail, profile);
+    const { displayName: _name, ...maskedData } = templateData.text;
+    const evidence: EvidenceDraft = {
+      customerId: detail.customerId,
+      eventId: envelope.event.id,
+      occurredAt: detail.occurredAt,
+      templateName,
+      templateSha256: (await sender.fingerprint(templateName)).sha256,
+      templateData: maskedData,
+      recipientAddressHash: addressHash(profile.email, await hashKey.get()),
+    };
+    return { templateName, templateData, evidence };
   }
 
-  async function writeEvidence(
-    envelope: NotificationEnvelope,
-    customer: CustomerRecord,
-    sent: { sesMessageId: string; sentAt: string },
+  async function archiveEvidence(
+    lease: Pick<Lease, "operationId" | "notificationKind">,
+    sent: { sesMessageId: string; sentAt: string; evidence: EvidenceDraft },
     log: Logger,
   ): Promise<void> {
-    const { detail } = envelope.event;
-    const { templateName, templateData } = templateFor(envelope, customer);
-    const template = await sender.fingerprint(templateName);
-    const key = evidenceKey(detail.operationId, envelope.notificationKind, sent.sesMessageId);
-    const outcome = await evidence.writeOnce(key, {
-      evidenceVersion: EVIDENCE_VERSION,
-      operationId: detail.operationId,
-      customerId: detail.customerId,
-      notificationKind: envelope.notificationKind,
-      eventId: envelope.event.id,
-      sesMessageId: sent.sesMessageId,
-      recipientAddressHash: addressHash(customer.profile!.email, await hashKey.get()),
-      template: { name: template.templateName, sha256: template.sha256 },
-      // The name stays out: evidence outlives an erasure, and the customer id identifies the recipient.
-      templateData: { ...templateData.text, displayName: undefined },
-      occurredAt: detail.occurredAt,
-      sentAt: sent.sentAt,
-      archivedAt: new Date(context.now()).toISOString(),
-    });
-    await notifications.recordEvidence(detail.operationId, envelope.notificationKind, key);
+    const record = { ...lease, sesMessageId: sent.sesMessageId, sentAt: sent.sentAt };
+    const key = evidenceKey(record);
+    const outcome = await archive.writeOnce(key, evidenceDocument(sent.evidence, record, nowIso()));
+    await notifications.recordEvidence(lease.operationId, lease.notificationKind, key);
     log.info("evidence archived", { evidenceKey: key, outcome });
   }
 
-  async function finishEvidence(
-    envelope: NotificationEnvelope,
-    record: { sesMessageId?: string; sentAt?: string },
-    log: Logger,
+  /** Retries a retryable failure to record the outcome: each attempt left would mean a duplicate e-mail. */
+  async function recordSentWithRetries(
+    lease: Lease,
+    sentAt: string,
+    sent: { sesMessageId: string; evidence: EvidenceDraft },
   ) {
-    const customer = await customers.get(envelope.event.detail.customerId);
-    if (!customer?.profile || !record.sesMessageId || !record.sentAt) {
-      context.metrics.emit(METRIC_NAMES.evidenceWriteFailed, 1, "Count");
-      log.error("evidence cannot be rebuilt: the customer profile is gone");
-      return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await notifications.recordSent(lease, sentAt, sent);
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= RECORD_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
     }
-    await writeEvidence(
-      envelope,
-      customer,
-      { sesMessageId: record.sesMessageId, sentAt: record.sentAt },
-      log,
-    );
   }
 
   async function notify(envelope: NotificationEnvelope, log: Logger): Promise<void> {
@@ -148,76 +146,78 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
       });
     }
     if (claim.outcome === "done") {
-      log.info("notification already handled", { status: claim.record.status });
-      if (claim.record.status === "sent" && !claim.record.evidenceKey)
-        await finishEvidence(envelope, claim.record, log);
+      const { record } = claim;
+      log.info("notification already handled", { status: record.status });
+      if (record.sesMessageId && record.sentAt && record.evidence && !record.evidenceKey) {
+        await archiveEvidence(
+          lease,
+          { sesMessageId: record.sesMessageId, sentAt: record.sentAt, evidence: record.evidence },
+          log,
+        );
+      }
       return;
     }
 
-    let sent: { sesMessageId: string; sentAt: string; templateName: string; templateSha256: string };
-    let customer: CustomerRecord | undefined;
+    let sent: { sesMessageId: string; evidence: EvidenceDraft };
     try {
-      customer = await customers.get(detail.customerId);
-      const key = await hashKey.get();
-      const addressSuppressed = customer?.profile
-        ? await suppressions.isSuppressed(addressHash(customer.profile.email, key))
+      const customer = await customers.get(detail.customerId);
+      const profile = customer?.profile;
+      const addressSuppressed = profile
+        ? await suppressions.isSuppressed(addressHash(profile.email, await hashKey.get()))
         : false;
       const decision = decideNotification({
         notificationKind: kind,
         amount: detail.amount,
         customer: customer && {
           erased: customer.erased,
-          preferences: customer.profile?.preferences ?? { optedOutCategories: [], minimumAmounts: {} },
+          preferences: profile?.preferences ?? { optedOutCategories: [], minimumAmounts: {} },
         },
         addressSuppressed,
       });
       if (decision.action === "suppress") {
-        await notifications.recordSuppressed(lease, new Date(context.now()).toISOString(), decision.reason);
+        const eventAge = now - Date.parse(envelope.event.time);
+        if (decision.reason === "unknown-customer" && eventAge < UNKNOWN_CUSTOMER_GRACE_MS) {
+          throw domainError(ERROR_CODES.notFound, "the customer does not exist yet; retrying", {
+            retryable: true,
+          });
+        }
+        await notifications.recordSuppressed(lease, nowIso(), decision.reason);
         context.metrics.emit(METRIC_NAMES.notificationsSuppressed, 1, "Count", { Reason: decision.reason });
         log.info("notification suppressed", { reason: decision.reason });
         return;
       }
-      const { templateName, templateData } = templateFor(envelope, customer!);
-      const template = await sender.fingerprint(templateName);
+      if (!isLiveCustomer(customer)) throw new Error("decided to send to a customer without a profile");
+      const { templateName, templateData, evidence } = await prepare(envelope, customer);
       const sesMessageId = await sender.sendTemplated({
-        to: customer!.profile!.email,
+        to: customer.profile.email,
         templateName,
         templateData,
         tags: { [EMAIL_TAGS.operationId]: detail.operationId, [EMAIL_TAGS.notificationKind]: kind },
       });
-      sent = {
-        sesMessageId,
-        sentAt: new Date(context.now()).toISOString(),
-        templateName,
-        templateSha256: template.sha256,
-      };
+      log.info("accepted by SES", { sesMessageId, attempts: claim.attempts });
+      sent = { sesMessageId, evidence };
     } catch (error) {
-      const nowIso = new Date(context.now()).toISOString();
       const reason = error instanceof Error ? error.message : String(error);
       if (isRetryable(error)) {
-        await notifications.release(lease, nowIso, reason);
+        await notifications.release(lease, nowIso(), reason);
         log.warn("retryable failure; lease released", { error });
       } else {
-        await notifications.recordFailed(lease, nowIso, reason);
+        await notifications.recordFailed(lease, nowIso(), reason);
         context.metrics.emit(METRIC_NAMES.notificationsFailed, 1, "Count", { Kind: kind });
         log.error("notification failed", { error });
       }
       throw error;
     }
 
-    await notifications.recordSent(lease, sent.sentAt, {
-      sesMessageId: sent.sesMessageId,
-      templateName: sent.templateName,
-      templateSha256: sent.templateSha256,
-    });
+    const sentAt = nowIso();
+    await recordSentWithRetries(lease, sentAt, sent);
     context.metrics.emit(METRIC_NAMES.notificationsSent, 1, "Count", { Kind: kind });
     context.metrics.emit(
       METRIC_NAMES.notificationLag,
-      Math.max(0, Date.parse(sent.sentAt) - Date.parse(envelope.event.time)),
+      Math.max(0, Date.parse(sentAt) - Date.parse(envelope.event.time)),
       "Milliseconds",
     );
-    log.info("notification sent", { sesMessageId: sent.sesMessageId, attempts: claim.attempts });
-    await writeEvidence(envelope, customer!, sent, log);
+    await archiveEvidence(lease, { ...sent, sentAt }, log);
   }
 
   return async (event: SqsEvent): Promise<SqsBatchResponse> => {

@@ -6,6 +6,7 @@ import { buildOperationEvent } from "../domain/operationEvent";
 import { validateOperationInput } from "../domain/operationSchema";
 import { createEventPublisher } from "../adapters/eventPublisher";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
+import { createNotificationRepository } from "../adapters/notificationRepository";
 import { createOperationRepository, type OperationRecord } from "../adapters/operationRepository";
 import { METRIC_NAMES } from "../observability/metrics";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
@@ -14,7 +15,10 @@ import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiR
 export const OPERATION_ROUTES = {
   submit: { method: "POST", resource: "/operations" },
   get: { method: "GET", resource: "/operations/{id}" },
+  failedNotifications: { method: "GET", resource: "/notifications/failed" },
 } as const;
+
+const FAILED_PAGE_SIZE = 100;
 
 const SECONDS_PER_DAY = 86_400;
 
@@ -50,6 +54,7 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
   ]);
   const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
   const operations = createOperationRepository(context.documents(), settings.tableName);
+  const notifications = createNotificationRepository(context.documents(), settings.tableName);
   const publisher = createEventPublisher(context.client("eventBridge"), settings.eventBusName);
   const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
 
@@ -106,10 +111,28 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
     return json(200, { ...operationView(record), notifications });
   }
 
+  /** For an operator: notifications that failed, were rejected or bounced, newest first. */
+  async function listFailedNotifications(): Promise<ApiResult> {
+    const records = await notifications.listFailed(FAILED_PAGE_SIZE);
+    return json(200, {
+      notifications: records.map(
+        ({ operationId, notificationKind, status, reason, updatedAt, sesMessageId }) => ({
+          operationId,
+          notificationKind,
+          status,
+          updatedAt,
+          ...(sesMessageId ? { sesMessageId } : {}),
+          ...(reason ? { reason } : {}),
+        }),
+      ),
+    });
+  }
+
   return createRouter(
     [
       [OPERATION_ROUTES.submit, submit],
       [OPERATION_ROUTES.get, get],
+      [OPERATION_ROUTES.failedNotifications, listFailedNotifications],
     ],
     context.logger,
   );

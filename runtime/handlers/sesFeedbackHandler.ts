@@ -1,13 +1,19 @@
 import { requireSettings } from "../config/environment";
 import { isNotificationKind } from "../domain/operationKinds";
 import { statusesBefore } from "../domain/notificationStatus";
-import { EMAIL_TAGS, interpretSesEvent, tagValue, type SesEmailEvent } from "../domain/sesFeedback";
+import { addressHash } from "../domain/privacy";
+import {
+  CONFIGURATION_SET_TAG,
+  EMAIL_TAGS,
+  interpretSesEvent,
+  tagValue,
+  type SesEmailEvent,
+} from "../domain/sesFeedback";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createNotificationRepository } from "../adapters/notificationRepository";
 import { createSuppressionRepository } from "../adapters/suppressionRepository";
 import { METRIC_NAMES } from "../observability/metrics";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
-import { addressHash } from "./notify";
 
 /**
  * SES delivery, bounce, complaint, reject and rendering-failure events (from the default bus): the
@@ -17,7 +23,7 @@ import { addressHash } from "./notify";
  */
 export function createSesFeedbackHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("ses-feedback", options);
-  const settings = requireSettings(context.env, ["tableName", "hashKeySecretId"]);
+  const settings = requireSettings(context.env, ["tableName", "hashKeySecretId", "configurationSetName"]);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
   const suppressions = createSuppressionRepository(context.documents(), settings.tableName);
   const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
@@ -31,7 +37,10 @@ export function createSesFeedbackHandler(options: HandlerOptions = {}) {
   }
 
   return async (event: SesEmailEvent): Promise<{ applied: boolean }> => {
-    const outcome = interpretSesEvent(event);
+    // The rule already filters on the configuration set; checking again keeps another stack's (or a
+    // forged) event from suppressing addresses here.
+    const configurationSet = tagValue(event, CONFIGURATION_SET_TAG);
+    const outcome = configurationSet === settings.configurationSetName ? interpretSesEvent(event) : undefined;
     const log = context.logger.child({
       sesMessageId: event.detail?.mail?.messageId,
       eventType: event.detail?.eventType,
@@ -64,6 +73,13 @@ export function createSesFeedbackHandler(options: HandlerOptions = {}) {
       nowIso,
       detail: outcome.detail,
     });
+    if (!applied) {
+      await notifications.noteUntrackedMessage(
+        target.operationId,
+        target.notificationKind,
+        outcome.sesMessageId,
+      );
+    }
     context.metrics.emit(METRIC_NAMES.feedbackReceived, 1, "Count", { Status: outcome.status });
     log.info(applied ? "notification status moved forward" : "feedback did not move the status", {
       operationId: target.operationId,

@@ -1,3 +1,5 @@
+import { redactEmailAddresses } from "../domain/privacy";
+
 /**
  * Structured JSON logs, one object a line, with the operation id as correlation id. Fields that
  * could hold personal data are redacted whatever the caller passes, as a second line of defence.
@@ -17,10 +19,11 @@ const LEVEL_ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, E
 const PERSONAL_FIELDS = ["email", "emailAddress", "accountIban", "iban", "displayName", "destination"];
 
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactEmailAddresses(value);
   if (depth > 5 || value === null || typeof value !== "object") return value;
   if (value instanceof Error) {
     const code = (value as Error & { code?: unknown }).code;
-    return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
+    return { name: value.name, message: redact(value.message), ...(code === undefined ? {} : { code }) };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(

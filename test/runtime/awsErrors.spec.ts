@@ -16,7 +16,10 @@ describe("AWS errors in the domain's words", () => {
     ["a bare 429", awsError("SomethingNew", 429), "THROTTLED", true],
     ["a failed condition", awsError("ConditionalCheckFailedException", 400), "CONFLICT", false],
     ["S3 If-None-Match refused", awsError("PreconditionFailed", 412), "CONFLICT", false],
-    ["a missing template", awsError("NotFoundException", 404), "NOT_FOUND", false],
+    ["a missing template", awsError("NotFoundException", 404), "CONFIGURATION", false],
+    ["a missing table or secret", awsError("ResourceNotFoundException", 400), "CONFIGURATION", false],
+    ["a missing bucket", awsError("NoSuchBucket", 404), "CONFIGURATION", false],
+    ["an S3 conditional-write race", awsError("ConditionalRequestConflict", 409), "CONFLICT", false],
     ["a 503", awsError("ServiceUnavailable", 503), "UNAVAILABLE", true],
     [
       "a refused connection",
@@ -35,4 +38,14 @@ describe("AWS errors in the domain's words", () => {
       expect(mapped).to.be.instanceOf(Error);
     });
   }
+
+  it("never carries an e-mail address quoted by AWS into the message", () => {
+    const rejected = awsError("MessageRejected", 400);
+    rejected.message =
+      "Email address is not verified. The following identities failed the check in region EU-WEST-1: Jane.Doe+bank@example.co.uk";
+    const mapped = mapAwsError(rejected, "SES SendEmail");
+    expect(mapped.message).to.equal(
+      "SES SendEmail failed: MessageRejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: [address]",
+    );
+  });
 });

@@ -4,7 +4,8 @@ import { hasValidIbanChecksum, ibanLast4, maskAccount } from "../../runtime/doma
 import { formatInstant, formatMoney } from "../../runtime/domain/formatting";
 import { escapeHtml } from "../../runtime/domain/escapeHtml";
 import { decideNotification } from "../../runtime/domain/notificationDecision";
-import { buildOperationEvent, keyedHash } from "../../runtime/domain/operationEvent";
+import { buildOperationEvent } from "../../runtime/domain/operationEvent";
+import { keyedHash } from "../../runtime/domain/privacy";
 import { validateOperationInput } from "../../runtime/domain/operationSchema";
 import { statusesBefore } from "../../runtime/domain/notificationStatus";
 import { interpretSesEvent } from "../../runtime/domain/sesFeedback";
@@ -25,6 +26,16 @@ describe("domain: money", () => {
     expect(toMinorUnits({ value: "1.005", currency: "KWD" })).to.equal(1005n);
     expect(toMinorUnits({ value: "-0.10", currency: "EUR" })).to.equal(-10n);
     expect(minorDigits("JPY")).to.equal(0);
+  });
+
+  it("uses ISO 4217 minor units where Intl's CLDR data differs", () => {
+    expect(minorDigits("HUF")).to.equal(2);
+    expect(minorDigits("IQD")).to.equal(3);
+    expect(() =>
+      validateOperationInput(validOperation({ amount: { value: "1500.50", currency: "HUF" } })),
+    ).not.to.throw();
+    expect(formatMoney({ value: "1500.50", currency: "HUF" }, "hu-HU")).to.equal("1500,50\u00a0Ft");
+    expect(formatMoney({ value: "1500", currency: "JPY" }, "en")).to.equal("¥1,500");
   });
 
   it("compares amounts exactly where floats would not", () => {

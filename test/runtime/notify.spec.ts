@@ -1,14 +1,16 @@
 import { expect } from "chai";
 import sinon from "sinon";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ListObjectsV2Command, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { createNotifyHandler } from "../../runtime/handlers/notify";
+import { createSesFeedbackHandler } from "../../runtime/handlers/sesFeedbackHandler";
 import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
 import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import { validateOperationInput } from "../../runtime/domain/operationSchema";
 import type { NotificationKind } from "../../runtime/domain/operationKinds";
+import type { NotificationSummary } from "../../runtime/adapters/operationRepository";
 import { createRuntimeFixture, EVENT_SOURCE, type RuntimeFixture } from "../support/runtimeFixture";
 import {
   apiEvent,
@@ -56,13 +58,7 @@ describe("notify: from a queued event to exactly one e-mail", () => {
 
   async function notificationsOf(operationId: string) {
     const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: operationId }));
-    return JSON.parse(response.body).notifications as {
-      notificationKind: string;
-      status: string;
-      reason?: string;
-      attempts: number;
-      sesMessageId?: string;
-    }[];
+    return JSON.parse(response.body).notifications as NotificationSummary[];
   }
 
   async function evidenceKeys(operationId: string): Promise<string[]> {
@@ -178,6 +174,7 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(await fixture.emailsTo(email)).to.have.length(1);
     const [sent] = await notificationsOf(operationId);
     expect(sent).to.include({ status: "sent", attempts: 2 });
+    expect(sent).not.to.have.property("reason");
   });
 
   it("if the process dies after SES accepted and before recording, nothing resends until the lease expires, then one more e-mail is sent", async () => {
@@ -212,6 +209,95 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(record).to.include({ status: "sent", attempts: 2, sesMessageId: mails[1].messageId });
     expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.have.length(2);
+    expect(await evidenceKeys(operationId)).to.deep.equal([
+      `evidence/${operationId}/deposit/${mails[1].messageId}.json`,
+    ]);
+    expect(fixture.logs.some((line) => line.includes(mails[0].messageId))).to.equal(true);
+
+    const feedback = createSesFeedbackHandler(fixture.options());
+    await feedback({
+      source: "aws.ses",
+      detail: {
+        eventType: "Delivery",
+        mail: {
+          messageId: mails[0].messageId,
+          tags: {
+            "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
+            "operation-id": [operationId],
+            "notification-kind": ["deposit"],
+          },
+        },
+      },
+    });
+    const [reconciled] = await notificationsOf(operationId);
+    expect(reconciled.untrackedSesMessageIds).to.deep.equal([mails[0].messageId]);
+    expect(reconciled.status).to.equal("sent");
+  });
+
+  it("writes the evidence of what was sent on a redelivery, even after feedback moved the status and the profile changed", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const operationId = JSON.parse(event.Detail).operationId;
+    const s3 = new S3Client({});
+    const realSend = s3.send.bind(s3);
+    const unavailable = Object.assign(new Error("Service Unavailable"), {
+      name: "ServiceUnavailable",
+      $metadata: { httpStatusCode: 503 },
+    });
+    sinon.stub(s3, "send").callsFake(async (command: unknown) => {
+      if (command instanceof PutObjectCommand) throw unavailable;
+      return realSend(command as never);
+    });
+    const body = envelopeBody(event, "deposit");
+    expect(
+      (await createNotifyHandler(fixture.options({ clients: { s3 } }))(sqsEvent(body))).batchItemFailures,
+    ).to.have.length(1);
+    const [mail] = await fixture.emailsTo(email);
+    expect(await evidenceKeys(operationId)).to.deep.equal([]);
+
+    await createSesFeedbackHandler(fixture.options())({
+      source: "aws.ses",
+      detail: {
+        eventType: "Delivery",
+        mail: {
+          messageId: mail.messageId,
+          tags: {
+            "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
+            "operation-id": [operationId],
+            "notification-kind": ["deposit"],
+          },
+        },
+      },
+    });
+    await customersApi(
+      apiEvent("PATCH", "/customers/{id}", { id, body: { locale: "en-GB", timeZone: "America/New_York" } }),
+    );
+
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    const [key] = await evidenceKeys(operationId);
+    const object = await new S3Client({}).send(new GetObjectCommand({ Bucket: fixture.bucket, Key: key }));
+    const evidence = JSON.parse(await object.Body!.transformToString());
+    expect(evidence.template.name).to.equal(`${fixture.templatePrefix}-deposit-fr`);
+    expect(evidence.templateData.amount).to.equal("1\u202f234,56\u00a0€");
+    expect(evidence.sesMessageId).to.equal(mail.messageId);
+    const [record] = await notificationsOf(operationId);
+    expect(record).to.include({ status: "delivered", evidenceKey: key });
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+  });
+
+  it("retries an unknown customer for a while, so a customer created just after the operation is notified", async () => {
+    const customerId = uniqueId("late");
+    const email = fixture.uniqueAddress("late");
+    const event = await submitted({ customerId });
+    const body = envelopeBody(event, "deposit", new Date(fixture.clock.now - 60_000).toISOString());
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.have.length(1);
+    const [waiting] = await notificationsOf(JSON.parse(event.Detail).operationId);
+    expect(waiting.status).to.equal("released");
+    await customersApi(
+      apiEvent("PUT", "/customers/{id}", { id: customerId, body: validCustomer({ email }) }),
+    );
+    expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
   });
 
   it("escapes HTML in the HTML part, as the emulator stored it, for an event put on the bus directly", async () => {
@@ -315,18 +401,56 @@ describe("notify: from a queued event to exactly one e-mail", () => {
         envelopeBody(withDetail({ amount: undefined }), "deposit"),
         envelopeBody(withDetail({ description: "line one\nline two" }), "deposit"),
         envelopeBody(withDetail({ version: 2 }), "deposit"),
+        envelopeBody(withDetail({ amount: { value: "12.345", currency: "EUR" } }), "deposit"),
       ),
     );
-    expect(result.batchItemFailures).to.have.length(5);
+    expect(result.batchItemFailures).to.have.length(6);
     expect(await notificationsOf(detail.operationId)).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.deep.equal([]);
   });
 
-  it("logs no e-mail address, name or account number", async () => {
-    const joined = fixture.logs.join("\n");
-    expect(joined).not.to.match(/@example\.com/);
-    expect(joined).not.to.include("Camille Martin");
-    expect(joined).not.to.include(VALID_IBAN);
-    expect(fixture.logs.some((line) => JSON.parse(line).NotificationsSent === 1)).to.equal(true);
+  it("logs, stores and returns no e-mail address, name or account number, even when SES quotes the address", async () => {
+    const { id, email } = await customer();
+    const sentEvent = await submitted({ customerId: id });
+    await deliver(sentEvent);
+    const rejectedEvent = await submitted({ customerId: id });
+    const ses = new SESv2Client({});
+    const realSend = ses.send.bind(ses);
+    const rejection = Object.assign(
+      new Error(
+        `Email address is not verified. The following identities failed the check in region EU-WEST-1: ${email}`,
+      ),
+      {
+        name: "MessageRejected",
+        $metadata: { httpStatusCode: 400 },
+      },
+    );
+    sinon.stub(ses, "send").callsFake(async (command: unknown) => {
+      if (command instanceof SendEmailCommand) throw rejection;
+      return realSend(command as never);
+    });
+    const rejecting = createNotifyHandler(fixture.options({ clients: { ses } }));
+    expect(
+      (await rejecting(sqsEvent(envelopeBody(rejectedEvent, "deposit")))).batchItemFailures,
+    ).to.have.length(1);
+
+    const rejectedId = JSON.parse(rejectedEvent.Detail).operationId;
+    const [failed] = await notificationsOf(rejectedId);
+    expect(failed.status).to.equal("failed");
+    const listed = await operationsApi(apiEvent("GET", "/notifications/failed"));
+    const failures = JSON.parse(listed.body).notifications;
+    expect(failures[0]).to.include({
+      operationId: rejectedId,
+      notificationKind: "deposit",
+      status: "failed",
+    });
+    expect(listed.body).not.to.include(email);
+    expect(failed.reason).to.include("MessageRejected").and.include("[address]").and.not.include(email);
+    const logs = fixture.logs.join("\n");
+    expect(logs).to.include("MessageRejected");
+    expect(logs).not.to.include(email);
+    expect(logs).not.to.match(/@example\.com/);
+    expect(logs).not.to.include("Camille Martin");
+    expect(logs).not.to.include(VALID_IBAN);
   });
 });

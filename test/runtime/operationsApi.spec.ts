@@ -126,6 +126,20 @@ describe("POST /operations and GET /operations/{id}", () => {
     expect(send.getCalls().filter((call) => call.args[0] instanceof GetSecretValueCommand)).to.have.length(1);
   });
 
+  it("answers a missing secret (a deployment fault) with a 500 that hides internals, and logs it as an error", async () => {
+    const env = {
+      ...fixture.env,
+      HASH_KEY_SECRET_ID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:missing",
+    };
+    const handler = createOperationsApiHandler(fixture.options({ env }));
+    const response = await submit(validOperation(), handler);
+    expect(response.statusCode).to.equal(500);
+    expect(response.body).not.to.include("missing");
+    expect(JSON.parse(response.body).error.code).to.equal("CONFIGURATION");
+    const errors = fixture.logs.map((line) => JSON.parse(line)).filter((line) => line.level === "ERROR");
+    expect(errors.some((line) => line.error?.message?.includes("ResourceNotFoundException"))).to.equal(true);
+  });
+
   it("logs the operation id and never the account number", async () => {
     const operation = validOperation();
     await submit(operation);

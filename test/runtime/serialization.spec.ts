@@ -161,7 +161,11 @@ describe("every handler survives Pulumi's closure serialization", function () {
             eventType: "Delivery",
             mail: {
               messageId: mail.messageId,
-              tags: { "operation-id": [operation.id], "notification-kind": ["deposit"] },
+              tags: {
+                "operation-id": [operation.id],
+                "notification-kind": ["deposit"],
+                "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
+              },
             },
           },
         });

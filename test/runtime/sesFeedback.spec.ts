@@ -53,13 +53,10 @@ describe("SES feedback", () => {
         mail: {
           messageId: sent.messageId,
           destination: [sent.email],
-          tags: tags
-            ? {
-                "operation-id": [sent.operationId],
-                "notification-kind": ["deposit"],
-                "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
-              }
-            : {},
+          tags: {
+            "ses:configuration-set": [fixture.env.SES_CONFIGURATION_SET],
+            ...(tags ? { "operation-id": [sent.operationId], "notification-kind": ["deposit"] } : {}),
+          },
         },
         ...extra,
       },
@@ -101,7 +98,7 @@ describe("SES feedback", () => {
       }),
     );
     const next = await sentNotification(email);
-    expect(next.messageId).to.equal(sent.messageId);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
     const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: next.operationId }));
     expect(JSON.parse(response.body).notifications[0]).to.include({
       status: "suppressed",
@@ -140,5 +137,18 @@ describe("SES feedback", () => {
   it("ignores feedback for a message it never sent", async () => {
     const unknown = { operationId: "never", email: "x@example.com", messageId: "unknown-message" };
     expect(await feedback(sesEvent("Delivery", unknown, {}, false))).to.deep.equal({ applied: false });
+  });
+
+  it("ignores events of another configuration set: no status change, no suppression", async () => {
+    const email = fixture.uniqueAddress("elsewhere");
+    const sent = await sentNotification(email);
+    const foreign = sesEvent("Complaint", sent, {
+      complaint: { complainedRecipients: [{ emailAddress: email }] },
+    });
+    foreign.detail.mail.tags!["ses:configuration-set"] = ["another-stack"];
+    expect(await feedback(foreign)).to.deep.equal({ applied: false });
+    expect(await status(sent.operationId)).to.equal("sent");
+    await sentNotification(email);
+    expect(await fixture.emailsTo(email)).to.have.length(2);
   });
 });
