@@ -10,6 +10,8 @@ export interface CustomerRecord {
   erased: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Incremented by every write; an update applies only to the version it read. */
+  version: number;
   erasedAt?: string;
 }
 
@@ -29,6 +31,7 @@ interface CustomerItem {
   erased?: boolean;
   createdAt: string;
   updatedAt: string;
+  version?: number;
   erasedAt?: string;
 }
 
@@ -47,6 +50,7 @@ function toRecord(item: CustomerItem): CustomerRecord {
     erased: item.erased === true,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
+    version: item.version ?? 0,
   };
   if (item.erasedAt) record.erasedAt = item.erasedAt;
   if (!record.erased && item.email && item.locale && item.displayName && item.timeZone && item.preferences) {
@@ -81,7 +85,8 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
             Key: customerKey(customerId),
             UpdateExpression:
               "SET customerId = :id, #email = :email, #locale = :locale, #name = :name, #tz = :tz, " +
-              "#prefs = :prefs, createdAt = if_not_exists(createdAt, :now), updatedAt = :now " +
+              "#prefs = :prefs, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, " +
+              "version = if_not_exists(version, :zero) + :one " +
               "REMOVE erased, erasedAt",
             ExpressionAttributeNames: PROFILE_NAMES,
             ExpressionAttributeValues: {
@@ -92,6 +97,8 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
               ":tz": profile.timeZone,
               ":prefs": profile.preferences,
               ":now": nowIso,
+              ":zero": 0,
+              ":one": 1,
             },
             ReturnValues: "ALL_NEW",
           }),
@@ -104,7 +111,7 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
     async replaceIfUnchanged(
       customerId: string,
       profile: CustomerProfile,
-      readUpdatedAt: string,
+      readVersion: number,
       nowIso: string,
     ) {
       const result = await callAws("DynamoDB UpdateItem customer", () =>
@@ -113,8 +120,9 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
             TableName: tableName,
             Key: customerKey(customerId),
             UpdateExpression:
-              "SET #email = :email, #locale = :locale, #name = :name, #tz = :tz, #prefs = :prefs, updatedAt = :now",
-            ConditionExpression: "updatedAt = :read AND attribute_not_exists(erased)",
+              "SET #email = :email, #locale = :locale, #name = :name, #tz = :tz, #prefs = :prefs, updatedAt = :now, " +
+              "version = version + :one",
+            ConditionExpression: "version = :read AND attribute_not_exists(erased)",
             ExpressionAttributeNames: PROFILE_NAMES,
             ExpressionAttributeValues: {
               ":email": profile.email,
@@ -123,7 +131,8 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
               ":tz": profile.timeZone,
               ":prefs": profile.preferences,
               ":now": nowIso,
-              ":read": readUpdatedAt,
+              ":read": readVersion,
+              ":one": 1,
             },
             ReturnValues: "ALL_NEW",
           }),
@@ -143,10 +152,11 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
             TableName: tableName,
             Key: customerKey(customerId),
             UpdateExpression:
-              "SET erased = :true, erasedAt = :now, updatedAt = :now REMOVE #email, #locale, #name, #tz, #prefs",
+              "SET erased = :true, erasedAt = :now, updatedAt = :now, version = version + :one " +
+              "REMOVE #email, #locale, #name, #tz, #prefs",
             ConditionExpression: "attribute_exists(pk)",
             ExpressionAttributeNames: PROFILE_NAMES,
-            ExpressionAttributeValues: { ":true": true, ":now": nowIso },
+            ExpressionAttributeValues: { ":true": true, ":now": nowIso, ":one": 1 },
             ReturnValues: "ALL_NEW",
           }),
         ),

@@ -77,7 +77,7 @@ export function createCustomersApiHandler(options: HandlerOptions = {}) {
       const record = await customers.replaceIfUnchanged(
         customerId,
         applyCustomerPatch(current.profile, changes),
-        current.updatedAt,
+        current.version,
         nowIso(),
       );
       context.logger.info("customer updated", { customerId, fields: Object.keys(changes) });

@@ -46,6 +46,21 @@ describe("/customers/{id}", () => {
     expect(patched.body.updatedAt).not.to.equal(patched.body.createdAt);
   });
 
+  it("concurrent PATCHes never lose an update silently: the loser gets a 409 to retry", async () => {
+    const id = uniqueId("cust");
+    await call("PUT", id, validCustomer());
+    const results = await Promise.all([
+      call("PATCH", id, { timeZone: "America/Montreal" }),
+      call("PATCH", id, { displayName: "Camille Martin-Durand" }),
+    ]);
+    const statuses = results.map((result) => result.status).sort();
+    expect(JSON.stringify(statuses)).to.be.oneOf(["[200,200]", "[200,409]"]);
+    const final = (await call("GET", id)).body;
+    if (statuses[1] === 200)
+      expect(final).to.include({ timeZone: "America/Montreal", displayName: "Camille Martin-Durand" });
+    else expect(results.find((result) => result.status === 409)!.body.error.message).to.match(/try again/);
+  });
+
   it("PATCH or GET of a customer that does not exist is a 404 that says to PUT first", async () => {
     const missing = await call("PATCH", uniqueId("nobody"), { timeZone: "Europe/Paris" });
     expect(missing.status).to.equal(404);
@@ -78,6 +93,7 @@ describe("/customers/{id}", () => {
       "pk",
       "sk",
       "updatedAt",
+      "version",
     ]);
     expect(JSON.stringify(item.Item)).not.to.include("camille");
 
