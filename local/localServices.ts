@@ -33,6 +33,19 @@ export interface LocalServices {
 
 const REGION = "eu-west-1";
 
+/** The parts of Fastify's request and reply that the conditional-write shim uses. */
+interface HookRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+interface HookReply {
+  raw: { once(event: "close", listener: () => void): unknown };
+  code(status: number): HookReply;
+  header(name: string, value: string): HookReply;
+  send(body: string): unknown;
+}
+
 function listen(server: Server, port = 0): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -73,7 +86,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   // fauxqs ignores conditional writes; S3 refuses `If-None-Match: *` on an existing key with 412.
   // Conditional writes to one key are serialised from the check to the response, as S3 makes them atomic.
   const conditionalWrites = new Map<string, Promise<void>>();
-  s3App.addHook("onRequest", async (request, reply) => {
+  s3App.addHook("onRequest", async (request: HookRequest, reply: HookReply) => {
     if (request.method !== "PUT" || request.headers["if-none-match"] !== "*") return;
     const path = request.url.split("?")[0];
     const previous = conditionalWrites.get(path) ?? Promise.resolve();
