@@ -1,0 +1,318 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  createCustomersApiHandler,
+  createNotifyHandler,
+  createOperationsApiHandler,
+  createSesFeedbackHandler,
+} from "../runtime";
+import { ENVIRONMENT, type EnvironmentKey } from "../runtime/config/environment";
+import { TABLE_DESIGN } from "../runtime/domain/tableDesign";
+import type { StackContext } from "./context";
+import type { Email } from "./email";
+import { assumeRolePolicy, policyDocument, type PolicyStatementInput } from "./iam";
+import { FUNCTION_IDS, type FunctionId } from "./settings";
+import { EVIDENCE_PREFIX } from "./storage";
+
+/**
+ * Packages the serializer would otherwise walk into an archive although no handler loads them at
+ * run time: deployment tools, and `type-fest`, which holds TypeScript types only. `@pulumi/*` are
+ * left out by Pulumi already; they are named so that the list says what the archive must never hold.
+ */
+export const DEPLOYMENT_ONLY_PACKAGES = [
+  "@pulumi/pulumi",
+  "@pulumi/aws",
+  "@pulumi/awsx",
+  "typescript",
+  "ts-node",
+  "tsx",
+  "type-fest",
+] as const;
+
+/** How long the notify function's lease on a notification lasts, as a multiple of its timeout. */
+const LEASE_TIMEOUT_MULTIPLE = 2;
+
+/** The resources the functions use, created by the other modules. */
+export interface FunctionDependencies {
+  key: aws.kms.Key;
+  table: aws.dynamodb.Table;
+  hashKeySecret: aws.secretsmanager.Secret;
+  evidenceBucket: aws.s3.Bucket;
+  eventBus: aws.cloudwatch.EventBus;
+  notifyQueue: aws.sqs.Queue;
+  feedbackDlq: aws.sqs.Queue;
+  email: Email;
+}
+
+export interface StackFunction {
+  fn: aws.lambda.CallbackFunction<unknown, unknown>;
+  role: aws.iam.Role;
+  rolePolicy: aws.iam.RolePolicy;
+  logGroup: aws.cloudwatch.LogGroup;
+}
+export type StackFunctions = Record<FunctionId, StackFunction>;
+
+/** Each function's handler factory: built once per container by Lambda, from `runtime/`. */
+const HANDLER_FACTORIES: Record<FunctionId, () => (event: never) => Promise<unknown>> = {
+  operationsApi: () => createOperationsApiHandler(),
+  customersApi: () => createCustomersApiHandler(),
+  notify: () => createNotifyHandler(),
+  sesFeedback: () => createSesFeedbackHandler(),
+};
+
+const DESCRIPTIONS: Record<FunctionId, string> = {
+  operationsApi:
+    "The operations routes: records operations, publishes them to the bus, reports their notifications",
+  customersApi: "The customer routes: profiles, preferences, erasure, a customer's operations",
+  notify: "Consumes the notify queue and sends each notification once through SES",
+  sesFeedback: "Applies SES delivery, bounce, complaint, reject and rendering-failure events",
+};
+
+/**
+ * The settings each handler reads (see its `requireSettings` and `numberSetting` calls), besides the
+ * service name and metrics namespace every function gets. The functions spec starts every handler
+ * factory with exactly this environment, so that a handler reading a new setting fails that spec.
+ */
+const SETTINGS_READ: Record<FunctionId, EnvironmentKey[]> = {
+  operationsApi: ["tableName", "eventBusName", "eventSource", "hashKeySecretId", "retentionDays"],
+  customersApi: ["tableName"],
+  notify: [
+    "tableName",
+    "hashKeySecretId",
+    "senderAddress",
+    "configurationSetName",
+    "templatePrefix",
+    "evidenceBucket",
+    "retentionDays",
+    "leaseSeconds",
+  ],
+  sesFeedback: ["tableName", "hashKeySecretId", "configurationSetName"],
+};
+
+function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDependencies) {
+  const { settings, names } = ctx;
+  const values: Partial<Record<EnvironmentKey, pulumi.Input<string>>> = {
+    tableName: deps.table.name,
+    eventBusName: deps.eventBus.name,
+    eventSource: settings.eventSource,
+    hashKeySecretId: deps.hashKeySecret.arn,
+    senderAddress: settings.senderAddress,
+    configurationSetName: deps.email.configurationSet.configurationSetName,
+    templatePrefix: names.templatePrefix,
+    evidenceBucket: deps.evidenceBucket.bucket,
+    retentionDays: String(settings.recordRetentionDays),
+    leaseSeconds: String(settings.functionTimeoutSeconds.notify * LEASE_TIMEOUT_MULTIPLE),
+  };
+  return Object.fromEntries([
+    [ENVIRONMENT.serviceName, names.functionSlugs[id]],
+    [ENVIRONMENT.metricsNamespace, `BankNotifications/${names.prefix}`],
+    ...SETTINGS_READ[id].map((key) => [ENVIRONMENT[key], values[key]]),
+  ]) as Record<string, pulumi.Input<string>>;
+}
+
+/** The AWS services through which a function may use the stack key (kms:ViaService). */
+const KEY_USED_THROUGH: Record<FunctionId, string[]> = {
+  operationsApi: ["dynamodb", "secretsmanager"],
+  customersApi: ["dynamodb"],
+  notify: ["dynamodb", "secretsmanager", "s3", "sqs"],
+  sesFeedback: ["dynamodb", "secretsmanager", "sqs"],
+};
+
+/** DynamoDB actions per function, on the table and on named indexes, matching what its handler calls. */
+const TABLE_ACCESS: Record<FunctionId, { table: string[]; indexes?: Partial<Record<string, string[]>> }> = {
+  operationsApi: {
+    table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    indexes: { [TABLE_DESIGN.indexes.byFailure.name]: ["dynamodb:Query"] },
+  },
+  customersApi: {
+    table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    indexes: { [TABLE_DESIGN.indexes.byCustomer.name]: ["dynamodb:Query"] },
+  },
+  notify: { table: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
+  sesFeedback: {
+    table: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    indexes: { [TABLE_DESIGN.indexes.bySesMessageId.name]: ["dynamodb:Query"] },
+  },
+};
+
+/** Every statement of a function's role, each on exact ARNs (`*` only for the X-Ray actions AWS cannot scope). */
+function roleStatements(
+  ctx: StackContext,
+  id: FunctionId,
+  deps: FunctionDependencies,
+  logGroup: aws.cloudwatch.LogGroup,
+): PolicyStatementInput[] {
+  const access = TABLE_ACCESS[id];
+  const statements: PolicyStatementInput[] = [
+    {
+      Sid: "WriteOwnLogGroup",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroup.arn}:*`,
+    },
+    {
+      Sid: "SendActiveTracingData",
+      Effect: "Allow",
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      Resource: "*",
+    },
+    { Sid: "UseTable", Effect: "Allow", Action: access.table, Resource: deps.table.arn },
+    ...Object.entries(access.indexes ?? {}).map(([index, actions]) => ({
+      Sid: `QueryIndex${index[0].toUpperCase()}${index.slice(1)}`,
+      Effect: "Allow" as const,
+      Action: actions ?? [],
+      Resource: pulumi.interpolate`${deps.table.arn}/index/${index}`,
+    })),
+    {
+      Sid: "UseStackKeyThroughItsServices",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: deps.key.arn,
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": KEY_USED_THROUGH[id].map(
+            (service) => pulumi.interpolate`${service}.${ctx.region}.amazonaws.com`,
+          ),
+        },
+      },
+    },
+  ];
+  const reads = (key: EnvironmentKey) => SETTINGS_READ[id].includes(key);
+  if (reads("hashKeySecretId")) {
+    statements.push({
+      Sid: "ReadHashKeySecret",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: deps.hashKeySecret.arn,
+    });
+  }
+  if (reads("eventBusName")) {
+    statements.push({
+      Sid: "PublishOperationEvents",
+      Effect: "Allow",
+      Action: "events:PutEvents",
+      Resource: deps.eventBus.arn,
+      Condition: { StringEquals: { "events:source": ctx.settings.eventSource } },
+    });
+  }
+  if (id === "notify") {
+    const templateArns = deps.email.templates.map((template) => template.arn);
+    statements.push(
+      {
+        Sid: "ConsumeNotifyQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: deps.notifyQueue.arn,
+      },
+      {
+        Sid: "SendTemplatedEmail",
+        Effect: "Allow",
+        Action: "ses:SendEmail",
+        Resource: [deps.email.identity.arn, deps.email.configurationSet.arn, ...templateArns],
+        Condition: { StringEquals: { "ses:FromAddress": ctx.settings.senderAddress } },
+      },
+      { Sid: "ReadTemplates", Effect: "Allow", Action: "ses:GetEmailTemplate", Resource: templateArns },
+      {
+        Sid: "WriteEvidence",
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${deps.evidenceBucket.arn}/${EVIDENCE_PREFIX}*`,
+      },
+    );
+  }
+  if (id === "sesFeedback") {
+    statements.push({
+      Sid: "SendFailedEventsToDlq",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: deps.feedbackDlq.arn,
+    });
+  }
+  return statements;
+}
+
+/**
+ * The four functions. Each is a CallbackFunction whose code is its runtime handler factory, with its
+ * own role (inline policy only, no managed policy), a KMS-encrypted log group with JSON logs, active
+ * tracing, an explicit runtime, and an archive holding only what the handlers load.
+ */
+export function createFunctions(ctx: StackContext, deps: FunctionDependencies): StackFunctions {
+  const { settings, names } = ctx;
+  const create = (id: FunctionId): StackFunction => {
+    const slug = names.functionSlugs[id];
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${ctx.name}-${slug}`,
+      {
+        name: names.logGroups[id],
+        retentionInDays: settings.logRetentionDays,
+        kmsKeyId: deps.key.arn,
+        tags: settings.tags,
+      },
+      ctx.opts(),
+    );
+    const role = new aws.iam.Role(
+      `${ctx.name}-${slug}`,
+      {
+        name: names.roles[id],
+        description: `Execution role of ${names.functions[id]}`,
+        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+        tags: settings.tags,
+      },
+      ctx.opts(),
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${ctx.name}-${slug}`,
+      {
+        role: role.id,
+        name: "least-privilege",
+        policy: policyDocument(roleStatements(ctx, id, deps, logGroup)),
+      },
+      ctx.opts(),
+    );
+    const fn = new aws.lambda.CallbackFunction<unknown, unknown>(
+      `${ctx.name}-${slug}`,
+      {
+        name: names.functions[id],
+        description: DESCRIPTIONS[id],
+        callbackFactory: HANDLER_FACTORIES[id] as () => (event: unknown) => Promise<unknown>,
+        role,
+        runtime: settings.lambdaRuntime,
+        // The archive is JavaScript only, so the cheaper Graviton architecture runs it as is.
+        architectures: ["arm64"],
+        timeout: settings.functionTimeoutSeconds[id],
+        memorySize: settings.functionMemoryMb[id],
+        environment: { variables: environmentFor(ctx, id, deps) },
+        tracingConfig: { mode: "Active" },
+        loggingConfig: {
+          logFormat: "JSON",
+          logGroup: logGroup.name,
+          applicationLogLevel: settings.logLevel,
+          systemLogLevel: "WARN",
+        },
+        codePathOptions: { extraExcludePackages: [...DEPLOYMENT_ONLY_PACKAGES] },
+        tags: settings.tags,
+      },
+      ctx.opts({ dependsOn: [rolePolicy, logGroup] }),
+    );
+    return { fn, role, rolePolicy, logGroup };
+  };
+  const functions = Object.fromEntries(FUNCTION_IDS.map((id) => [id, create(id)])) as StackFunctions;
+
+  // Asynchronous invocations (the SES feedback rule) retry twice, then land in the feedback DLQ.
+  new aws.lambda.FunctionEventInvokeConfig(
+    `${ctx.name}-${names.functionSlugs.sesFeedback}`,
+    {
+      functionName: functions.sesFeedback.fn.name,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 6 * 3600,
+      destinationConfig: { onFailure: { destination: deps.feedbackDlq.arn } },
+    },
+    ctx.opts(),
+  );
+  return functions;
+}
+
+/** The notify queue's visibility timeout: six times the function timeout, as AWS advises for SQS event sources. */
+export function notifyQueueVisibilityTimeoutSeconds(notifyTimeoutSeconds: number): number {
+  return 6 * notifyTimeoutSeconds;
+}

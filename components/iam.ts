@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One IAM policy statement, in the JSON shape AWS reads. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Principal?: "*" | { AWS?: string | string[]; Service?: string | string[] };
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+type Values = pulumi.Input<string> | pulumi.Input<string>[];
+
+/** A statement whose ARNs, principals and condition values may still be outputs. */
+export interface PolicyStatementInput {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Principal?: "*" | { AWS?: Values; Service?: Values };
+  Action: string | string[];
+  Resource: Values;
+  Condition?: Record<string, Record<string, Values | boolean>>;
+}
+
+/** A policy document (JSON) from statements whose values may still be outputs. */
+export function policyDocument(statements: PolicyStatementInput[]): pulumi.Output<string> {
+  return pulumi
+    .output(statements)
+    .apply((resolved) => JSON.stringify({ Version: "2012-10-17", Statement: resolved as PolicyStatement[] }));
+}
+
+/** Trust policy of a role that only the given AWS service can assume. */
+export function assumeRolePolicy(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ServiceAssumesRole",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  });
+}
+
+/**
+ * Actions for which AWS defines no resource type: `"Resource": "*"` is the only value that works.
+ * These are the only actions an identity policy of this stack may grant on `*`; each says why.
+ */
+export const ACTIONS_WITHOUT_RESOURCE_TYPES: Readonly<Record<string, string>> = {
+  "xray:PutTraceSegments":
+    "X-Ray defines no resource type for uploading segments; Lambda active tracing sends them with the function's role.",
+  "xray:PutTelemetryRecords":
+    "X-Ray defines no resource type for telemetry; Lambda active tracing sends it with the function's role.",
+};
+
+/** Refuses requests that do not use TLS: the statement every resource policy of the stack starts with. */
+export function denyInsecureTransport(action: string | string[], resource: Values): PolicyStatementInput {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: action,
+    Resource: resource,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

@@ -1,0 +1,205 @@
+import { readdirSync, statSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  loadStackConfig,
+  REPO_ROOT,
+  runProgram,
+  SECRET_PLACEHOLDER,
+  type RecordedResource,
+} from "../test/support/pulumiMocks";
+
+/**
+ * `npm run plan -- --stack dev|prod [--json]`: what `pulumi preview` would show, without the CLI or
+ * an AWS account. The program runs under mocks with the stack's `Pulumi.<stack>.yaml`; the plan
+ * lists every resource with its parent and resolved inputs (secrets masked, assets and archives
+ * summarised). `--json` prints one JSON document on stdout and nothing else:
+ *
+ *   { "stack": "dev", "resources": [ { "type", "name", "parent", "inputs" } ] }
+ */
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  parent: string | null;
+  inputs: Record<string, unknown>;
+}
+
+export interface Plan {
+  stack: string;
+  resources: PlannedResource[];
+}
+
+export interface AssetSummary {
+  kind: string;
+  files: string[];
+  bytes: number;
+}
+
+function bytesOnDisk(target: string): number {
+  const stats = statSync(target);
+  if (!stats.isDirectory()) return stats.size;
+  return readdirSync(target).reduce((total, entry) => total + bytesOnDisk(path.join(target, entry)), 0);
+}
+
+/** An asset or archive as `{ kind, files, bytes }`: its entries (files or folders) and their total size. */
+export async function summariseAsset(
+  value: pulumi.asset.Asset | pulumi.asset.Archive,
+): Promise<AssetSummary> {
+  const kind = value.constructor.name;
+  if (value instanceof pulumi.asset.AssetArchive) {
+    const entries = await value.assets;
+    const summaries = await Promise.all(Object.values(entries).map((entry) => summariseAsset(entry)));
+    return {
+      kind,
+      files: Object.keys(entries).sort(),
+      bytes: summaries.reduce((total, summary) => total + summary.bytes, 0),
+    };
+  }
+  if (value instanceof pulumi.asset.StringAsset) {
+    return { kind, files: [], bytes: Buffer.byteLength(await value.text) };
+  }
+  if (value instanceof pulumi.asset.FileAsset || value instanceof pulumi.asset.FileArchive) {
+    const file = await value.path;
+    return { kind, files: [file], bytes: bytesOnDisk(path.resolve(file)) };
+  }
+  return { kind, files: [], bytes: 0 };
+}
+
+async function planValue(value: unknown): Promise<unknown> {
+  if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value))
+    return summariseAsset(value);
+  if (pulumi.Resource.isInstance(value)) {
+    const resource = value as pulumi.Resource;
+    return `resource:${await new Promise<string>((resolve) => resource.urn.apply(resolve))}`;
+  }
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(planValue));
+  if (value !== null && typeof value === "object") {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([key, item]) => [key, await planValue(item)]),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** One recorded resource as the plan shows it. */
+export async function plannedResource(resource: RecordedResource): Promise<PlannedResource> {
+  const inputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource.inputs)) {
+    inputs[key] = resource.secretInputs.includes(key) ? SECRET_PLACEHOLDER : await planValue(value);
+  }
+  return { type: resource.type, name: resource.name, parent: resource.parent, inputs };
+}
+
+/** Runs the program (index.ts) for a stack under mocks and returns its plan. */
+export async function planStack(stack: string): Promise<Plan> {
+  // Loaded once the mocks and the stack's config are in place, as `pulumi up` would.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = () => (require("../index") as () => unknown)();
+  const run = await runProgram({ stack, config: loadStackConfig(stack), program });
+  return { stack, resources: await Promise.all(run.resources.map(plannedResource)) };
+}
+
+const MAX_SHOWN = 100;
+
+function shown(value: unknown): string {
+  if (typeof value === "string") return value.length > MAX_SHOWN ? `<${value.length} characters>` : value;
+  if (typeof value !== "object" || value === null) return String(value);
+  if (Array.isArray(value))
+    return value.every((item) => typeof item !== "object")
+      ? shown(JSON.stringify(value))
+      : `[${value.length} items]`;
+  const summary = value as Partial<AssetSummary>;
+  if (typeof summary.kind === "string" && typeof summary.bytes === "number") {
+    return `${summary.kind}: ${summary.files?.length ?? 0} entries, ${(summary.bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+  const text = JSON.stringify(value);
+  return text.length > MAX_SHOWN ? `{${Object.keys(value).length} fields}` : text;
+}
+
+/** The plan as a tree: children under their parent, each with its inputs on one line each. */
+export function formatPlan(plan: Plan): string {
+  const children = new Map<string | null, PlannedResource[]>();
+  for (const resource of plan.resources) {
+    const siblings = children.get(resource.parent) ?? [];
+    siblings.push(resource);
+    children.set(resource.parent, siblings);
+  }
+  const lines = [`Plan of stack ${plan.stack}: ${plan.resources.length} resources`];
+  const visit = (parent: string | null, depth: number) => {
+    for (const resource of children.get(parent) ?? []) {
+      const indent = "  ".repeat(depth);
+      lines.push(`${indent}+ ${resource.type} ${resource.name}`);
+      for (const [key, value] of Object.entries(resource.inputs)) {
+        if (value === undefined || key === "__defaults") continue;
+        lines.push(`${indent}    ${key}: ${shown(value)}`);
+      }
+      visit(resource.name, depth + 1);
+    }
+  };
+  visit(null, 0);
+  return lines.join("\n");
+}
+
+const USAGE =
+  "Usage: npm run plan -- --stack <dev|prod> [--json] (npm run --silent plan ... to pipe the JSON)";
+
+/** A mistake in how the plan was asked for: reported in one line, with what to do instead. */
+class UsageError extends Error {}
+
+function availableStacks(): string[] {
+  return readdirSync(REPO_ROOT)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined);
+}
+
+function parseArguments(argv: string[]): { stack: string; json: boolean } {
+  let stack: string | undefined;
+  let json = false;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    if (argument === "--json") json = true;
+    else if (argument === "--stack") stack = argv[++index];
+    else if (argument.startsWith("--stack=")) stack = argument.slice("--stack=".length);
+    else throw new UsageError(`Unknown argument "${argument}". ${USAGE}`);
+  }
+  if (!stack) throw new UsageError(`Missing --stack. ${USAGE}`);
+  if (!availableStacks().includes(stack)) {
+    throw new UsageError(
+      `No stack "${stack}": there is no Pulumi.${stack}.yaml. Stacks: ${availableStacks().join(", ")}.`,
+    );
+  }
+  return { stack, json };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { stack, json } = parseArguments(argv);
+  if (json) {
+    // stdout carries the JSON document only: anything the program or Pulumi logs goes to stderr.
+    const toStderr = (...parts: unknown[]) => process.stderr.write(`${parts.map(String).join(" ")}\n`);
+    console.log = console.info = console.debug = toStderr;
+  }
+  const plan = await planStack(stack);
+  const text = json ? JSON.stringify(plan, null, 2) : formatPlan(plan);
+  // Exit only once stdout has taken everything: a pipe is written asynchronously.
+  await new Promise<void>((resolve, reject) =>
+    process.stdout.write(`${text}\n`, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(
+        `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
