@@ -6,13 +6,13 @@ import {
   createOperationsApiHandler,
   createSesFeedbackHandler,
 } from "../runtime";
-import { ENVIRONMENT, type EnvironmentKey } from "../runtime/config/environment";
+import { ENVIRONMENT, HANDLER_SETTINGS, type EnvironmentKey } from "../runtime/config/environment";
 import { TABLE_DESIGN } from "../runtime/domain/tableDesign";
 import type { StackContext } from "./context";
 import type { Email } from "./email";
 import { assumeRolePolicy, policyDocument, type PolicyStatementInput } from "./iam";
 import { FUNCTION_IDS, type FunctionId } from "./settings";
-import { EVIDENCE_PREFIX } from "./storage";
+import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
 
 /**
  * Packages the serializer would otherwise walk into an archive although no handler loads them at
@@ -68,27 +68,6 @@ const DESCRIPTIONS: Record<FunctionId, string> = {
   sesFeedback: "Applies SES delivery, bounce, complaint, reject and rendering-failure events",
 };
 
-/**
- * The settings each handler reads (see its `requireSettings` and `numberSetting` calls), besides the
- * service name and metrics namespace every function gets. The functions spec starts every handler
- * factory with exactly this environment, so that a handler reading a new setting fails that spec.
- */
-const SETTINGS_READ: Record<FunctionId, EnvironmentKey[]> = {
-  operationsApi: ["tableName", "eventBusName", "eventSource", "hashKeySecretId", "retentionDays"],
-  customersApi: ["tableName"],
-  notify: [
-    "tableName",
-    "hashKeySecretId",
-    "senderAddress",
-    "configurationSetName",
-    "templatePrefix",
-    "evidenceBucket",
-    "retentionDays",
-    "leaseSeconds",
-  ],
-  sesFeedback: ["tableName", "hashKeySecretId", "configurationSetName"],
-};
-
 function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDependencies) {
   const { settings, names } = ctx;
   const values: Partial<Record<EnvironmentKey, pulumi.Input<string>>> = {
@@ -106,7 +85,10 @@ function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDepende
   return Object.fromEntries([
     [ENVIRONMENT.serviceName, names.functionSlugs[id]],
     [ENVIRONMENT.metricsNamespace, `BankNotifications/${names.prefix}`],
-    ...SETTINGS_READ[id].map((key) => [ENVIRONMENT[key], values[key]]),
+    ...[...HANDLER_SETTINGS[id].required, ...HANDLER_SETTINGS[id].optional].map((key) => [
+      ENVIRONMENT[key],
+      values[key],
+    ]),
   ]) as Record<string, pulumi.Input<string>>;
 }
 
@@ -177,7 +159,8 @@ function roleStatements(
       },
     },
   ];
-  const reads = (key: EnvironmentKey) => SETTINGS_READ[id].includes(key);
+  const reads = (key: EnvironmentKey) =>
+    (HANDLER_SETTINGS[id].required as readonly EnvironmentKey[]).includes(key);
   if (reads("hashKeySecretId")) {
     statements.push({
       Sid: "ReadHashKeySecret",

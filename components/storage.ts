@@ -5,7 +5,7 @@ import type { StackContext } from "./context";
 import { denyInsecureTransport, policyDocument } from "./iam";
 
 /** Key prefix of the evidence objects the notify function writes (see the runtime's `evidenceKey`). */
-export const EVIDENCE_PREFIX = "evidence/";
+import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
 
 /** The runtime's single table, declared from the key names the runtime itself uses. */
 export function createTable(ctx: StackContext, key: aws.kms.Key) {

@@ -18,6 +18,8 @@ export function createEvidenceArchive(s3: S3Client, bucket: string) {
               Body: JSON.stringify(document, null, 2),
               ContentType: "application/json",
               IfNoneMatch: "*",
+              // Buckets with a default Object Lock retention refuse uploads that carry no checksum.
+              ChecksumAlgorithm: "SHA256",
             }),
           ),
         );

@@ -21,6 +21,34 @@ export const ENVIRONMENT = {
 } as const;
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
 
+/**
+ * What each handler reads: `required` settings fail the factory when absent, `optional` ones have a
+ * default in DEFAULTS. The component gives each function exactly these.
+ */
+export const HANDLER_SETTINGS = {
+  operationsApi: {
+    required: ["tableName", "eventBusName", "eventSource", "hashKeySecretId"],
+    optional: ["retentionDays"],
+  },
+  customersApi: { required: ["tableName"], optional: [] },
+  notify: {
+    required: [
+      "tableName",
+      "hashKeySecretId",
+      "senderAddress",
+      "configurationSetName",
+      "templatePrefix",
+      "evidenceBucket",
+    ],
+    optional: ["retentionDays", "leaseSeconds"],
+  },
+  sesFeedback: { required: ["tableName", "hashKeySecretId", "configurationSetName"], optional: [] },
+} as const satisfies Record<
+  string,
+  { required: readonly EnvironmentKey[]; optional: readonly EnvironmentKey[] }
+>;
+export type HandlerId = keyof typeof HANDLER_SETTINGS;
+
 export const DEFAULTS = {
   retentionDays: 400,
   leaseSeconds: 120,

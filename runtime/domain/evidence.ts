@@ -2,6 +2,8 @@ import type { NotificationKind } from "./operationKinds";
 import type { TemplateFields } from "./templateData";
 
 export const EVIDENCE_VERSION = 1;
+/** Every evidence object lives under this prefix (the bucket's lifecycle and the role's grant use it). */
+export const EVIDENCE_PREFIX = "evidence/";
 
 /**
  * What the bank keeps to prove an e-mail: prepared before sending and stored on the notification with
@@ -30,7 +32,7 @@ export interface SentNotification {
 export function evidenceKey(
   sent: Pick<SentNotification, "operationId" | "notificationKind" | "sesMessageId">,
 ): string {
-  return `evidence/${sent.operationId}/${sent.notificationKind}/${sent.sesMessageId}.json`;
+  return `${EVIDENCE_PREFIX}${sent.operationId}/${sent.notificationKind}/${sent.sesMessageId}.json`;
 }
 
 export function evidenceDocument(draft: EvidenceDraft, sent: SentNotification, archivedAt: string) {

@@ -1,4 +1,4 @@
-import { requireSettings } from "../config/environment";
+import { HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { applyCustomerPatch, validateCustomerPatch, validateCustomerProfile } from "../domain/customerSchema";
 import { ERROR_CODES, domainError, isDomainError } from "../domain/errors";
 import {
@@ -41,7 +41,7 @@ function customerView(record: CustomerRecord) {
  */
 export function createCustomersApiHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("customers-api", options);
-  const settings = requireSettings(context.env, ["tableName"]);
+  const settings = requireSettings(context.env, HANDLER_SETTINGS.customersApi.required);
   const customers = createCustomerRepository(context.documents(), settings.tableName);
   const operations = createOperationRepository(context.documents(), settings.tableName);
   const nowIso = () => new Date(context.now()).toISOString();

@@ -1,4 +1,4 @@
-import { DEFAULTS, numberSetting, requireSettings } from "../config/environment";
+import { DEFAULTS, numberSetting, HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { ERROR_CODES, domainError, isRetryable } from "../domain/errors";
 import { evidenceDocument, evidenceKey, type EvidenceDraft } from "../domain/evidence";
 import { resolveLocale } from "../domain/locales";
@@ -57,14 +57,7 @@ const RECORD_ATTEMPTS = 3;
  */
 export function createNotifyHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("notify", options);
-  const settings = requireSettings(context.env, [
-    "tableName",
-    "hashKeySecretId",
-    "senderAddress",
-    "configurationSetName",
-    "templatePrefix",
-    "evidenceBucket",
-  ]);
+  const settings = requireSettings(context.env, HANDLER_SETTINGS.notify.required);
   const leaseSeconds = numberSetting(context.env, "leaseSeconds", DEFAULTS.leaseSeconds);
   const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
   const documents = context.documents();
@@ -89,7 +82,7 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
       resolveLocale(profile.locale.split("-")[0]),
     );
     const templateData = buildTemplateData(detail, profile);
-    const { displayName: _name, ...maskedData } = templateData.text;
+    const { displayName, ...maskedData } = templateData.text;
     const evidence: EvidenceDraft = {
       customerId: detail.customerId,
       eventId: envelope.event.id,

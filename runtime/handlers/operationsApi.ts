@@ -1,4 +1,4 @@
-import { DEFAULTS, numberSetting, requireSettings } from "../config/environment";
+import { DEFAULTS, numberSetting, HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { canonicalJson, sha256Hex } from "../domain/canonicalJson";
 import { ERROR_CODES, domainError } from "../domain/errors";
 import { maskAccount } from "../domain/iban";
@@ -46,12 +46,7 @@ export function operationView(record: OperationRecord) {
  */
 export function createOperationsApiHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("operations-api", options);
-  const settings = requireSettings(context.env, [
-    "tableName",
-    "eventBusName",
-    "eventSource",
-    "hashKeySecretId",
-  ]);
+  const settings = requireSettings(context.env, HANDLER_SETTINGS.operationsApi.required);
   const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
   const operations = createOperationRepository(context.documents(), settings.tableName);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);

@@ -1,4 +1,4 @@
-import { requireSettings } from "../config/environment";
+import { HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { isNotificationKind } from "../domain/operationKinds";
 import { statusesBefore } from "../domain/notificationStatus";
 import { addressHash } from "../domain/privacy";
@@ -23,7 +23,7 @@ import { createHandlerContext, type HandlerOptions } from "./handlerContext";
  */
 export function createSesFeedbackHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("ses-feedback", options);
-  const settings = requireSettings(context.env, ["tableName", "hashKeySecretId", "configurationSetName"]);
+  const settings = requireSettings(context.env, HANDLER_SETTINGS.sesFeedback.required);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
   const suppressions = createSuppressionRepository(context.documents(), settings.tableName);
   const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);

@@ -59,10 +59,15 @@ async function packPackage(staging: string, signal: AbortSignal): Promise<string
       compile(source, path.join(staging, "dist", path.relative(staging, source)).replace(/\.ts$/, ".js"));
     }
   }
-  const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", staging], {
-    cwd: staging,
-    signal,
-  });
+  // The staging copy is already compiled above; --ignore-scripts skips prepack, whose build needs node_modules.
+  const { stdout } = await run(
+    "npm",
+    ["pack", "--silent", "--ignore-scripts", "--pack-destination", staging],
+    {
+      cwd: staging,
+      signal,
+    },
+  );
   return path.join(staging, stdout.trim().split("\n").pop()!);
 }
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { evidenceKey } from "../../runtime/domain/evidence";
 import { KEY_ATTRIBUTES, TABLE_DESIGN } from "../../runtime/domain/tableDesign";
-import { EVIDENCE_PREFIX } from "../../components/storage";
+import { EVIDENCE_PREFIX } from "../../runtime/domain/evidence";
 import { onlyOfType, ofType, parsePolicy, stackRun, type StackRun } from "../support/pulumiStacks";
 
 describe("infra: storage (DynamoDB table, evidence bucket)", function () {

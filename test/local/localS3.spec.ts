@@ -46,4 +46,21 @@ describe("local S3: conditional writes", () => {
     ]);
     expect(outcomes.sort()).to.deep.equal(["already-present", "written"]);
   });
+
+  it("evidence uploads carry a SHA-256 checksum, which buckets with default Object Lock retention require", async () => {
+    const headers: Record<string, string>[] = [];
+    const client = new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        headers.push((args.request as { headers: Record<string, string> }).headers);
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "captureHeaders" },
+    );
+    await createEvidenceArchive(client, bucket).writeOnce("evidence/op/deposit/checksum.json", { ok: true });
+    const [sent] = headers;
+    expect(sent["x-amz-checksum-sha256"] ?? sent["x-amz-trailer"]).to.match(
+      /^[A-Za-z0-9+/=]{44}$|x-amz-checksum-sha256/,
+    );
+  });
 });
