@@ -199,6 +199,18 @@ function checkInteger(label: string, value: number, min: number, max: number): n
   return value;
 }
 
+/** Bounds of the whole-number arguments, as AWS accepts them. */
+const INTEGER_BOUNDS = {
+  apiThrottlingRateLimit: [1, 10_000],
+  apiThrottlingBurstLimit: [1, 5_000],
+  sesMaxSendRate: [1, 10_000],
+  recordRetentionDays: [1, 36_500],
+  eventArchiveRetentionDays: [0, 36_500],
+  evidenceRetentionDays: [1, 36_500],
+  kmsKeyDeletionWindowDays: [7, 30],
+  secretRecoveryWindowDays: [7, 30],
+} as const;
+
 /** Derives a valid default prefix from the component and stack names. */
 export function defaultNamePrefix(componentName: string, stack: string): string {
   return `${componentName}-${stack}`
@@ -214,6 +226,10 @@ export function resolveSettings(
   stack: string,
   args: BankNotificationStackArgs,
 ): StackSettings {
+  const integerArg = (name: keyof typeof INTEGER_BOUNDS) => {
+    const [min, max] = INTEGER_BOUNDS[name];
+    return checkInteger(name, args[name] ?? DEFAULTS[name], min, max);
+  };
   const namePrefix = args.namePrefix ?? defaultNamePrefix(componentName, stack);
   if (!NAME_PREFIX.test(namePrefix) || namePrefix.length > NAME_PREFIX_MAX_LENGTH) {
     fail(
@@ -310,55 +326,20 @@ export function resolveSettings(
     privateApiVpcEndpointIds,
     manageApiGatewayAccountRole: args.manageApiGatewayAccountRole ?? DEFAULTS.manageApiGatewayAccountRole,
     apiStageName,
-    apiThrottlingRateLimit: checkInteger(
-      "apiThrottlingRateLimit",
-      args.apiThrottlingRateLimit ?? DEFAULTS.apiThrottlingRateLimit,
-      1,
-      10_000,
-    ),
-    apiThrottlingBurstLimit: checkInteger(
-      "apiThrottlingBurstLimit",
-      args.apiThrottlingBurstLimit ?? DEFAULTS.apiThrottlingBurstLimit,
-      1,
-      5_000,
-    ),
-    sesMaxSendRate: checkInteger("sesMaxSendRate", args.sesMaxSendRate ?? DEFAULTS.sesMaxSendRate, 1, 10_000),
+    apiThrottlingRateLimit: integerArg("apiThrottlingRateLimit"),
+    apiThrottlingBurstLimit: integerArg("apiThrottlingBurstLimit"),
+    sesMaxSendRate: integerArg("sesMaxSendRate"),
     largeAmountThresholds,
     logRetentionDays,
     logLevel,
-    recordRetentionDays: checkInteger(
-      "recordRetentionDays",
-      args.recordRetentionDays ?? DEFAULTS.recordRetentionDays,
-      1,
-      36_500,
-    ),
-    eventArchiveRetentionDays: checkInteger(
-      "eventArchiveRetentionDays",
-      args.eventArchiveRetentionDays ?? DEFAULTS.eventArchiveRetentionDays,
-      0,
-      36_500,
-    ),
-    evidenceRetentionDays: checkInteger(
-      "evidenceRetentionDays",
-      args.evidenceRetentionDays ?? DEFAULTS.evidenceRetentionDays,
-      1,
-      36_500,
-    ),
+    recordRetentionDays: integerArg("recordRetentionDays"),
+    eventArchiveRetentionDays: integerArg("eventArchiveRetentionDays"),
+    evidenceRetentionDays: integerArg("evidenceRetentionDays"),
     evidenceObjectLock: args.evidenceObjectLock ?? DEFAULTS.evidenceObjectLock,
     evidenceObjectLockMode,
     protect: args.protect ?? DEFAULTS.protect,
-    kmsKeyDeletionWindowDays: checkInteger(
-      "kmsKeyDeletionWindowDays",
-      args.kmsKeyDeletionWindowDays ?? DEFAULTS.kmsKeyDeletionWindowDays,
-      7,
-      30,
-    ),
-    secretRecoveryWindowDays: checkInteger(
-      "secretRecoveryWindowDays",
-      args.secretRecoveryWindowDays ?? DEFAULTS.secretRecoveryWindowDays,
-      7,
-      30,
-    ),
+    kmsKeyDeletionWindowDays: integerArg("kmsKeyDeletionWindowDays"),
+    secretRecoveryWindowDays: integerArg("secretRecoveryWindowDays"),
     alarmEmail: args.alarmEmail,
     alarmThresholds,
     lambdaRuntime: args.lambdaRuntime ?? DEFAULTS.lambdaRuntime,
