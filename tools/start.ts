@@ -4,8 +4,9 @@
  * the operations API handler, hands what reaches the bus to the notify handler, prints the e-mail
  * viewer's address and keeps serving until Ctrl-C. `npm start -- --fresh` forgets the saved state.
  *
- * Until the local cloud runs the component's resource graph, the step from bus to queue is done
- * here by kind, plus the large-amount alert at 10,000 EUR.
+ * Until the local cloud runs the component's whole resource graph, the step from bus to queue is
+ * done here: each event is matched against the component's own rule patterns (one per kind, and the
+ * large-amount rule with the default thresholds) by the local EventBridge pattern matcher.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,14 +16,20 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { ENVIRONMENT } from "../runtime/config/environment";
 import { createCustomersApiHandler, createNotifyHandler, createOperationsApiHandler } from "../runtime";
-import { LARGE_AMOUNT_NOTIFICATION, type NotificationKind } from "../runtime/domain/operationKinds";
-import type { OperationEventDetail } from "../runtime/domain/operationEvent";
+import {
+  LARGE_AMOUNT_NOTIFICATION,
+  OPERATION_KINDS,
+  type NotificationKind,
+} from "../runtime/domain/operationKinds";
+import { largeAmountRulePattern, operationRulePattern } from "../components/events";
+import { DEFAULTS } from "../components/settings";
+import { matchesPattern } from "../local/eventbridge/pattern";
 import { startLocalServices, type RecordedEvent } from "../local/localServices";
 import { createTableFromDesign, uploadTemplates } from "../local/bootstrap";
 
 const STATE_DIR = resolve(__dirname, "..", ".local");
 const PORTS = { dynamodb: 8000, ses: 8005, s3: 9000, eventBridge: 9001, secretsManager: 9002 };
-const LARGE_AMOUNT_EUR = 10_000;
+const EVENT_SOURCE = "bank.core-banking";
 
 const CUSTOMERS = [
   {
@@ -86,10 +93,21 @@ function operations(runId: string, occurredAt: string) {
   ];
 }
 
+/** What the component's rules would put on the notify queue for this event. */
 function notificationKinds(event: RecordedEvent): NotificationKind[] {
-  const detail = JSON.parse(event.Detail) as OperationEventDetail;
-  const large = detail.routing?.currency === "EUR" && detail.routing.amount >= LARGE_AMOUNT_EUR;
-  return [event.DetailType as NotificationKind, ...(large ? [LARGE_AMOUNT_NOTIFICATION] : [])];
+  const busEvent = {
+    source: event.Source,
+    "detail-type": event.DetailType,
+    detail: JSON.parse(event.Detail),
+  };
+  const rules: [NotificationKind, object][] = [
+    ...OPERATION_KINDS.map((kind): [NotificationKind, object] => [
+      kind,
+      operationRulePattern(EVENT_SOURCE, kind),
+    ]),
+    [LARGE_AMOUNT_NOTIFICATION, largeAmountRulePattern(EVENT_SOURCE, DEFAULTS.largeAmountThresholds)],
+  ];
+  return rules.filter(([, pattern]) => matchesPattern(pattern, busEvent)).map(([kind]) => kind);
 }
 
 async function main() {
@@ -112,7 +130,7 @@ async function main() {
     ...(process.env as Record<string, string>),
     [ENVIRONMENT.tableName]: "bank-notifications",
     [ENVIRONMENT.eventBusName]: "bank-operations",
-    [ENVIRONMENT.eventSource]: "bank.core-banking",
+    [ENVIRONMENT.eventSource]: EVENT_SOURCE,
     [ENVIRONMENT.hashKeySecretId]: secretId,
     [ENVIRONMENT.senderAddress]: "notifications@bank.example",
     [ENVIRONMENT.configurationSetName]: "bank-notifications",
