@@ -69,6 +69,9 @@ const GATEWAY_ERROR_TEMPLATE =
  * parameters are validated by API Gateway and bodies by the runtime, every operation is a Lambda
  * proxy integration, and gateway errors use the runtime's error shape.
  */
+/** The OpenAPI extension that carries a REST API's resource policy. */
+export const RESOURCE_POLICY_EXTENSION = "x-amazon-apigateway-policy";
+
 export function openApiDocument(title: string, integrationUris: Record<ApiFunctionId, string>) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of API_ROUTES) {
@@ -248,12 +251,25 @@ export function createApi(ctx: StackContext, functions: StackFunctions, key: aws
   const accountLogging = settings.manageApiGatewayAccountRole ? createAccountLoggingRole(ctx) : undefined;
   const isPrivate = settings.privateApiVpcEndpointIds.length > 0;
 
+  const policy = policyDocument(
+    apiResourcePolicyStatements({
+      stageName: settings.apiStageName,
+      producerPrincipalArns: settings.producerPrincipalArns,
+      customerAdminPrincipalArns: settings.customerAdminPrincipalArns,
+      vpcEndpointIds: settings.privateApiVpcEndpointIds,
+    }),
+  );
+  // The resource policy travels inside the OpenAPI body: importing a body overwrites the REST API,
+  // policy included, so a separate RestApiPolicy would be wiped by the next body change
+  // (pulumi/pulumi-aws#4296) and the explicit deny with it.
   const body = pulumi
-    .all({
-      operationsApi: functions.operationsApi.fn.invokeArn,
-      customersApi: functions.customersApi.fn.invokeArn,
-    })
-    .apply((uris) => JSON.stringify(openApiDocument(names.api, uris)));
+    .all([functions.operationsApi.fn.invokeArn, functions.customersApi.fn.invokeArn, policy])
+    .apply(([operationsApi, customersApi, resourcePolicy]) =>
+      JSON.stringify({
+        ...openApiDocument(names.api, { operationsApi, customersApi }),
+        [RESOURCE_POLICY_EXTENSION]: JSON.parse(resourcePolicy),
+      }),
+    );
   const restApi = new aws.apigateway.RestApi(
     `${ctx.name}-api`,
     {
@@ -267,31 +283,16 @@ export function createApi(ctx: StackContext, functions: StackFunctions, key: aws
     },
     ctx.opts(),
   );
-  const policy = policyDocument(
-    apiResourcePolicyStatements({
-      stageName: settings.apiStageName,
-      producerPrincipalArns: settings.producerPrincipalArns,
-      customerAdminPrincipalArns: settings.customerAdminPrincipalArns,
-      vpcEndpointIds: settings.privateApiVpcEndpointIds,
-    }),
-  );
-  const restApiPolicy = new aws.apigateway.RestApiPolicy(
-    `${ctx.name}-api`,
-    { restApiId: restApi.id, policy },
-    ctx.opts(),
-  );
   const deployment = new aws.apigateway.Deployment(
     `${ctx.name}-api`,
     {
       restApi: restApi.id,
-      description: "Redeployed whenever the OpenAPI document or the resource policy changes",
+      description: "Redeployed whenever the OpenAPI document (resource policy included) changes",
       triggers: {
-        redeployment: pulumi
-          .all([body, policy])
-          .apply((parts) => createHash("sha256").update(parts.join("\n")).digest("hex")),
+        redeployment: body.apply((text) => createHash("sha256").update(text).digest("hex")),
       },
     },
-    ctx.opts({ dependsOn: [restApiPolicy] }),
+    ctx.opts({ dependsOn: [restApi] }),
   );
   const accessLogGroup = new aws.cloudwatch.LogGroup(
     `${ctx.name}-api-access`,
@@ -350,7 +351,6 @@ export function createApi(ctx: StackContext, functions: StackFunctions, key: aws
   const url = pulumi.interpolate`${stage.invokeUrl}`;
   return {
     restApi,
-    restApiPolicy,
     deployment,
     stage,
     methodSettings,

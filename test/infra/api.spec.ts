@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { CUSTOMER_ROUTES, OPERATION_ROUTES } from "../../runtime";
+import { RESOURCE_POLICY_EXTENSION } from "../../components/api";
 import type { PolicyStatement } from "../../components/iam";
 import { byArn, ofType, onlyOfType, parsePolicy, stackRun, type StackRun } from "../support/pulumiStacks";
 
@@ -36,8 +38,14 @@ function operationsOf(api: OpenApi): { method: string; resource: string; operati
   );
 }
 
+/** The resource policy, which lives in the OpenAPI body so that a body update cannot wipe it. */
+function resourcePolicy(run: StackRun) {
+  const body = JSON.parse(String(onlyOfType(run, "aws:apigateway/restApi:RestApi").inputs.body));
+  return parsePolicy(JSON.stringify(body[RESOURCE_POLICY_EXTENSION]));
+}
+
 function statement(run: StackRun, sid: string): PolicyStatement {
-  const policy = parsePolicy(onlyOfType(run, "aws:apigateway/restApiPolicy:RestApiPolicy").inputs.policy);
+  const policy = resourcePolicy(run);
   const found = policy.Statement.find((candidate) => candidate.Sid === sid);
   if (!found) throw new Error(`no statement ${sid}`);
   return found;
@@ -168,9 +176,7 @@ describe("infra: API", function () {
     expect(onlyOfType(dev, "aws:apigateway/restApi:RestApi").inputs.endpointConfiguration).to.deep.equal({
       types: "REGIONAL",
     });
-    const devPolicy = parsePolicy(
-      onlyOfType(dev, "aws:apigateway/restApiPolicy:RestApiPolicy").inputs.policy,
-    );
+    const devPolicy = resourcePolicy(dev);
     expect(devPolicy.Statement.map((candidate) => candidate.Sid)).to.not.include("DenyOutsideVpcEndpoints");
   });
 
@@ -203,16 +209,17 @@ describe("infra: API", function () {
     });
   });
 
-  it("redeploys when the OpenAPI document or the resource policy changes", () => {
+  it("keeps the resource policy inside the OpenAPI body, so a body update cannot wipe it, and redeploys on any change", () => {
+    expect(ofType(prod, "aws:apigateway/restApiPolicy:RestApiPolicy")).to.have.length(0);
+    const restApi = onlyOfType(prod, "aws:apigateway/restApi:RestApi").inputs;
+    expect(restApi).to.not.have.property("policy");
+    const body = String(restApi.body);
     const triggers = onlyOfType(prod, "aws:apigateway/deployment:Deployment").inputs.triggers as Record<
       string,
       string
     >;
-    expect(triggers.redeployment).to.match(/^[0-9a-f]{64}$/);
-    expect(triggers.redeployment).to.not.equal(
-      (onlyOfType(dev, "aws:apigateway/deployment:Deployment").inputs.triggers as Record<string, string>)
-        .redeployment,
-    );
+    expect(triggers.redeployment).to.equal(createHash("sha256").update(body).digest("hex"));
+    expect(resourcePolicy(prod).Statement.length).to.be.greaterThan(0);
   });
 
   it("lets API Gateway invoke each function on its own routes of this stage only", () => {
