@@ -10,7 +10,11 @@ import {
 } from "../runtime/domain/operationKinds";
 import type { StackContext } from "./context";
 import { SES_EVENTS } from "./email";
-import { notifyQueueVisibilityTimeoutSeconds, type StackFunctions } from "./functions";
+import {
+  NOTIFY_BATCHING_WINDOW_SECONDS,
+  notifyQueueVisibilityTimeoutSeconds,
+  type StackFunctions,
+} from "./functions";
 import { denyInsecureTransport, policyDocument } from "./iam";
 
 /** Retry policy of every rule target: EventBridge's maxima, after which the event goes to the delivery DLQ. */
@@ -262,7 +266,7 @@ export function createRouting(
       eventSourceArn: infra.notifyQueue.arn,
       functionName: functions.notify.fn.arn,
       batchSize: 10,
-      maximumBatchingWindowInSeconds: 1,
+      maximumBatchingWindowInSeconds: NOTIFY_BATCHING_WINDOW_SECONDS,
       functionResponseTypes: ["ReportBatchItemFailures"],
       scalingConfig: { maximumConcurrency: notifyMaximumConcurrency(settings.sesMaxSendRate) },
       enabled: true,

@@ -295,7 +295,10 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
   return functions;
 }
 
-/** The notify queue's visibility timeout: six times the function timeout, as AWS advises for SQS event sources. */
+/** The notify queue's visibility timeout: six times the function timeout plus the batching window, as AWS advises. */
 export function notifyQueueVisibilityTimeoutSeconds(notifyTimeoutSeconds: number): number {
-  return 6 * notifyTimeoutSeconds;
+  return 6 * notifyTimeoutSeconds + NOTIFY_BATCHING_WINDOW_SECONDS;
 }
+
+/** How long the event source mapping may gather records before invoking notify. */
+export const NOTIFY_BATCHING_WINDOW_SECONDS = 1;

@@ -106,6 +106,15 @@ export function createEvidenceBucket(ctx: StackContext, key: aws.kms.Key) {
             StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn },
           },
         },
+        {
+          // Without this, a request naming SSE-S3 (AES256) and no key id would pass the statement above.
+          Sid: "DenyObjectsNotEncryptedWithKms",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+          Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        },
       ]),
     },
     ctx.opts({ dependsOn: [publicAccessBlock] }),

@@ -73,7 +73,7 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
       });
       const bucketArn = onlyOfType(prod, "aws:s3/bucket:Bucket").state.arn;
       const keyArn = onlyOfType(prod, "aws:kms/key:Key").state.arn;
-      const [tls, kms] = parsePolicy(
+      const [tls, kms, kmsOnly] = parsePolicy(
         onlyOfType(prod, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
       ).Statement;
       expect(tls).to.deep.equal({
@@ -87,6 +87,10 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
       expect(kms.Effect).to.equal("Deny");
       expect(kms.Condition).to.deep.equal({
         StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+      });
+      expect(kmsOnly).to.include({ Effect: "Deny", Action: "s3:PutObject" });
+      expect(kmsOnly.Condition).to.deep.equal({
+        StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" },
       });
     });
 
