@@ -191,7 +191,13 @@ function roleStatements(
         Sid: "SendTemplatedEmail",
         Effect: "Allow",
         Action: "ses:SendEmail",
-        Resource: [deps.email.identity.arn, deps.email.configurationSet.arn, ...templateArns],
+        Resource: [
+          deps.email.identity.arn,
+          deps.email.configurationSet.arn,
+          ...templateArns,
+          // In the sandbox SES also checks the recipient's (verified) identity.
+          ...(ctx.settings.sesSandbox ? [ctx.arn("ses", "identity/*")] : []),
+        ],
         Condition: { StringEquals: { "ses:FromAddress": ctx.settings.senderAddress } },
       },
       { Sid: "ReadTemplates", Effect: "Allow", Action: "ses:GetEmailTemplate", Resource: templateArns },

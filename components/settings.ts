@@ -88,6 +88,12 @@ export interface BankNotificationStackArgs {
   apiThrottlingBurstLimit?: number;
   /** SES sending rate (messages per second) this stack may use; sizes the notify function's concurrency. Default 14. */
   sesMaxSendRate?: number;
+  /**
+   * The account's SES is still in the sandbox, where SES also authorises the recipient's identity:
+   * the notify role may then send to any identity of the account, still only from `senderAddress`.
+   * Default false.
+   */
+  sesSandbox?: boolean;
   /** Large-amount alert thresholds in whole major units per ISO 4217 currency. Default 10,000 EUR/USD/GBP/CHF. */
   largeAmountThresholds?: Record<string, number>;
   /** Retention of every log group, days (a value CloudWatch Logs accepts). Default 400. */
@@ -136,6 +142,7 @@ export const DEFAULTS = {
   apiThrottlingRateLimit: 50,
   apiThrottlingBurstLimit: 100,
   sesMaxSendRate: 14,
+  sesSandbox: false,
   largeAmountThresholds: { EUR: 10_000, USD: 10_000, GBP: 10_000, CHF: 10_000 } as Record<string, number>,
   logRetentionDays: 400,
   logLevel: "INFO" as LogLevel,
@@ -329,6 +336,7 @@ export function resolveSettings(
     apiThrottlingRateLimit: integerArg("apiThrottlingRateLimit"),
     apiThrottlingBurstLimit: integerArg("apiThrottlingBurstLimit"),
     sesMaxSendRate: integerArg("sesMaxSendRate"),
+    sesSandbox: args.sesSandbox ?? DEFAULTS.sesSandbox,
     largeAmountThresholds,
     logRetentionDays,
     logLevel,

@@ -295,4 +295,18 @@ describe("infra: IAM", function () {
       "arn:aws:logs:eu-west-1:111122223333:log-group:*",
     );
   });
+
+  it("lets notify send to the account's identities only where SES is in the sandbox (dev), still only from the sender", () => {
+    const send = (run: StackRun, stack: string) =>
+      rolePolicyOf(run, `bank-notif-${stack}-notify`).find(
+        (candidate) => candidate.Sid === "SendTemplatedEmail",
+      )!;
+    expect(asList(send(dev, "dev").Resource)).to.include("arn:aws:ses:eu-west-1:111122223333:identity/*");
+    expect(send(dev, "dev").Condition).to.deep.equal({
+      StringEquals: { "ses:FromAddress": "notifications-dev@example.com" },
+    });
+    expect(asList(send(prod, "prod").Resource).some((arn) => String(arn).endsWith("identity/*"))).to.equal(
+      false,
+    );
+  });
 });
