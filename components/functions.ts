@@ -84,7 +84,7 @@ function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDepende
   };
   return Object.fromEntries([
     [ENVIRONMENT.serviceName, names.functionSlugs[id]],
-    [ENVIRONMENT.metricsNamespace, `BankNotifications/${names.prefix}`],
+    [ENVIRONMENT.metricsNamespace, metricsNamespace(names.prefix)],
     ...[...HANDLER_SETTINGS[id].required, ...HANDLER_SETTINGS[id].optional].map((key) => [
       ENVIRONMENT[key],
       values[key],
@@ -299,6 +299,11 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
     ctx.opts(),
   );
   return functions;
+}
+
+/** The CloudWatch namespace of the functions' embedded metrics. */
+export function metricsNamespace(namePrefix: string): string {
+  return `BankNotifications/${namePrefix}`;
 }
 
 /** The notify queue's visibility timeout: six times the function timeout plus the batching window, as AWS advises. */

@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { METRIC_NAMES } from "../runtime/observability/metrics";
 import { OPERATION_KINDS } from "../runtime/domain/operationKinds";
 import type { StackContext } from "./context";
 import { denyInsecureTransport, policyDocument } from "./iam";
+import { metricsNamespace } from "./functions";
 import { FUNCTION_IDS } from "./settings";
 
 const FIVE_MINUTES = 300;
@@ -97,6 +99,17 @@ function alarmSpecs(ctx: StackContext): AlarmSpec[] {
       },
     );
   }
+  // Records notify reports as failed never count as Lambda errors (partial batch responses), so the
+  // runtime's own metric is watched.
+  specs.push({
+    id: `${names.functionSlugs.notify}-notifications-failed`,
+    description: `${names.functions.notify} notifications recorded as failed (SES refused them or a permanent error)`,
+    metricName: METRIC_NAMES.notificationsFailed,
+    statistic: "Sum",
+    threshold: thresholds.functionErrors,
+    namespace: metricsNamespace(names.prefix),
+    dimensions: { Service: names.functionSlugs.notify },
+  });
   const feedback = { namespace: "AWS/Lambda", dimensions: { FunctionName: names.functions.sesFeedback } };
   specs.push(
     {

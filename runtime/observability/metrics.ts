@@ -36,7 +36,11 @@ export function createMetrics(options: {
             CloudWatchMetrics: [
               {
                 Namespace: options.namespace,
-                Dimensions: [Object.keys(allDimensions)],
+                // Also rolled up to the service alone, which is what alarms watch.
+                Dimensions:
+                  Object.keys(dimensions).length > 0
+                    ? [Object.keys(allDimensions), ["Service"]]
+                    : [["Service"]],
                 Metrics: [{ Name: name, Unit: unit }],
               },
             ],

@@ -157,4 +157,17 @@ describe("infra: monitoring (alarms, topic, dashboard)", function () {
       for (const alarm of watching) expect(graphed).to.include(alarm.state.arn);
     }
   });
+
+  it("alarms on notifications notify records as failed, on the metric and dimension the runtime emits", () => {
+    const notify = ofType(prod, "aws:lambda/function:Function").find(
+      (fn) =>
+        (fn.inputs.environment as { variables: Record<string, string> }).variables.SERVICE_NAME === "notify",
+    )!;
+    const variables = (notify.inputs.environment as { variables: Record<string, string> }).variables;
+    const alarm = ofType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
+      (candidate) => candidate.inputs.metricName === "NotificationsFailed",
+    )!;
+    expect(alarm.inputs).to.include({ namespace: variables.METRICS_NAMESPACE, statistic: "Sum" });
+    expect(alarm.inputs.dimensions).to.deep.equal({ Service: variables.SERVICE_NAME });
+  });
 });

@@ -148,5 +148,6 @@ describe("POST /operations and GET /operations/{id}", () => {
     expect(fixture.logs.join("\n")).not.to.include(VALID_IBAN);
     const metric = lines.find((line) => line._aws && line.OperationsPublished === 1);
     expect(metric._aws.CloudWatchMetrics[0].Namespace).to.equal("BankNotifications");
+    expect(metric._aws.CloudWatchMetrics[0].Dimensions).to.deep.equal([["Service", "Kind"], ["Service"]]);
   });
 });
