@@ -192,7 +192,11 @@ export const NAME_PREFIX_MAX_LENGTH = 26;
 const EMAIL_ADDRESS = /^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,}$/i;
 const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i;
 const EVENT_SOURCE = /^[A-Za-z0-9._-]{1,256}$/;
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/;
+/**
+ * Roles and users only: the API's explicit deny compares `aws:PrincipalArn`, which for a session is
+ * its role's ARN, never an account root or an assumed-role session ARN, so those would be locked out.
+ */
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
 const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 
 function fail(message: string): never {
@@ -266,7 +270,7 @@ export function resolveSettings(
   const principals = (label: string, arns: string[] | undefined) => {
     for (const arn of arns ?? []) {
       if (!IAM_PRINCIPAL_ARN.test(arn))
-        fail(`${label} holds "${arn}", which is not an IAM role, user or account root ARN`);
+        fail(`${label} holds "${arn}": give an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)`);
     }
     return [...(arns ?? [])];
   };

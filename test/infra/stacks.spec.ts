@@ -111,6 +111,12 @@ describe("infra: the program's stacks and several instances", function () {
         /functionTimeoutSeconds.operationsApi must be a whole number from 1 to 28/,
       ],
       [{ producerPrincipalArns: ["core-banking"] }, /producerPrincipalArns holds "core-banking"/],
+      // aws:PrincipalArn is never an account root or a session ARN: the API's deny would lock these out.
+      [{ producerPrincipalArns: ["arn:aws:iam::123456789012:root"] }, /give an IAM role or user ARN/],
+      [
+        { customerAdminPrincipalArns: ["arn:aws:sts::123456789012:assumed-role/admin/session"] },
+        /customerAdminPrincipalArns holds .* give an IAM role or user ARN/,
+      ],
       [{ largeAmountThresholds: { eur: 10 } }, /not an ISO 4217 currency code/],
       [{ largeAmountThresholds: { EUR: 6e9 } }, /largeAmountThresholds.EUR/],
       [{ eventSource: "aws.ses" }, /eventSource/],
