@@ -22,6 +22,8 @@ const AWS_NAME_LIMITS: Record<string, { field: string; max: number; pattern?: Re
   "aws:cloudwatch/eventArchive:EventArchive": { field: "name", max: 48 },
   "aws:ses/template:Template": { field: "name", max: 64, pattern: /^[A-Za-z0-9_-]+$/ },
   "aws:sesv2/configurationSet:ConfigurationSet": { field: "configurationSetName", max: 64 },
+  // SES identities are unique per account and region: two instances need two senders.
+  "aws:sesv2/emailIdentity:EmailIdentity": { field: "emailIdentity", max: 320 },
   "aws:cloudwatch/logGroup:LogGroup": { field: "name", max: 512 },
   "aws:cloudwatch/metricAlarm:MetricAlarm": { field: "name", max: 255 },
   "aws:cloudwatch/dashboard:Dashboard": { field: "dashboardName", max: 255 },

@@ -100,8 +100,14 @@ export function twoInstancesRun(): Promise<StackRun> {
     program: () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { BankNotificationStack } = require("../../components") as typeof import("../../components");
-      const first = new BankNotificationStack("payments", minimalArgs());
-      const second = new BankNotificationStack("savings", minimalArgs());
+      const first = new BankNotificationStack(
+        "payments",
+        minimalArgs({ senderAddress: "payments@example.com" }),
+      );
+      const second = new BankNotificationStack(
+        "savings",
+        minimalArgs({ senderAddress: "savings@example.com" }),
+      );
       return { first: first.tableName, second: second.tableName } as Record<string, unknown>;
     },
   });
