@@ -48,6 +48,17 @@ const CLIENT_FACTORIES: { [K in keyof AwsClients]: () => AwsClients[K] } = {
   s3: () => new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" }),
 };
 
+/** A fresh set of the clients the handlers use, configured as they configure them. */
+export function createAwsClients(): AwsClients {
+  return {
+    dynamodb: CLIENT_FACTORIES.dynamodb(),
+    ses: CLIENT_FACTORIES.ses(),
+    eventBridge: CLIENT_FACTORIES.eventBridge(),
+    secretsManager: CLIENT_FACTORIES.secretsManager(),
+    s3: CLIENT_FACTORIES.s3(),
+  };
+}
+
 /** Built once per container by each handler factory: clients, logger and metrics are reused across calls. */
 export function createHandlerContext(defaultService: string, options: HandlerOptions = {}): HandlerContext {
   const env = options.env ?? process.env;

@@ -1,9 +1,4 @@
 import { expect } from "chai";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import {
   createCustomersApiHandler,
   createNotifyHandler,
@@ -11,7 +6,7 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import type { AwsClients } from "../../runtime/handlers/handlerContext";
+import { createAwsClients, type AwsClients } from "../../runtime/handlers/handlerContext";
 import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
 import {
   apiEvent,
@@ -37,13 +32,7 @@ type Call = string;
 
 /** Clients that record every call they make, as the IAM action it needs. */
 function recordingClients(calls: Set<Call>): AwsClients {
-  const clients: AwsClients = {
-    dynamodb: new DynamoDBClient({}),
-    ses: new SESv2Client({}),
-    eventBridge: new EventBridgeClient({}),
-    secretsManager: new SecretsManagerClient({}),
-    s3: new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" }),
-  };
+  const clients = createAwsClients();
   const record =
     (
       next: (args: { input: object }) => Promise<unknown>,
