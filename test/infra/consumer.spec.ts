@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -15,10 +15,6 @@ import { useLocalServices } from "../support/sharedServices";
 
 const run = promisify(execFile);
 
-/** What the packed package holds besides `dist/`, as package.json's `files` lists it. */
-const PACKAGE_SOURCES = ["package.json", "README.md", "components", "runtime", "templates"];
-const COMPILED_FOLDERS = ["components", "runtime"];
-
 interface ConsumerRun {
   folder: string;
   types: string[];
@@ -27,48 +23,29 @@ interface ConsumerRun {
   entries: ArchiveEntry[];
 }
 
-function compilerOptions(): ts.CompilerOptions {
-  const file = path.join(REPO_ROOT, "tsconfig.json");
-  const { config } = ts.readConfigFile(file, ts.sys.readFile);
-  return ts.parseJsonConfigFileContent(config, ts.sys, REPO_ROOT).options;
-}
-
-function typescriptFiles(folder: string): string[] {
-  return readdirSync(folder, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
-    .map((file) => path.join(folder, file));
-}
-
-/** Compiles a TypeScript file the way the publishing build does (same compiler, same options). */
+/** Compiles the consumer's own program, as its team's build would. */
 function compile(source: string, target: string): void {
+  const { config } = ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, REPO_ROOT);
   const { outputText } = ts.transpileModule(readFileSync(source, "utf8"), {
-    compilerOptions: { ...compilerOptions(), sourceMap: false, declaration: false },
+    compilerOptions: { ...options, sourceMap: false, declaration: false },
     fileName: source,
   });
-  mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, outputText);
 }
 
-/** `npm pack` of the package as it would be published: sources, templates and the compiled `dist/`. */
-async function packPackage(staging: string, signal: AbortSignal): Promise<string> {
-  for (const entry of PACKAGE_SOURCES.filter((entry) => existsSync(path.join(REPO_ROOT, entry)))) {
-    cpSync(path.join(REPO_ROOT, entry), path.join(staging, entry), { recursive: true });
-  }
-  for (const folder of COMPILED_FOLDERS) {
-    for (const source of typescriptFiles(path.join(staging, folder))) {
-      compile(source, path.join(staging, "dist", path.relative(staging, source)).replace(/\.ts$/, ".js"));
-    }
-  }
-  // The staging copy is already compiled above; --ignore-scripts skips prepack, whose build needs node_modules.
-  const { stdout } = await run(
-    "npm",
-    ["pack", "--silent", "--ignore-scripts", "--pack-destination", staging],
-    {
-      cwd: staging,
-      signal,
-    },
-  );
-  return path.join(staging, stdout.trim().split("\n").pop()!);
+/**
+ * `npm pack` of the package as it would be published: its own `prepack` script runs `npm run build`,
+ * which compiles `dist/`, and the tarball lands in `destination`, outside the repository.
+ */
+async function packPackage(destination: string, signal: AbortSignal): Promise<string> {
+  const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", destination], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...NO_REGISTRY },
+    maxBuffer: 16 * 1024 * 1024,
+    signal,
+  });
+  return path.join(destination, stdout.trim().split("\n").pop()!);
 }
 
 function installedVersion(name: string): string {
@@ -80,47 +57,62 @@ function installedVersion(name: string): string {
 }
 
 /**
- * Seeds the program's node_modules with hard links to the repository's installed packages (with
- * npm's record of them, node_modules/.package-lock.json): the versions npm would otherwise extract
- * again from its cache. npm still computes the program's own tree, adds the tarball and prunes what
- * the program does not need; the seed only spares the copying. Where hard links are not possible
- * (another file system), npm installs everything from its cache.
+ * npm settings under which nothing can come from the registry or from a cache: an unreachable
+ * registry on 127.0.0.1, an empty cache of the test's own, and offline mode. What the consumer
+ * installs can only come from the tarball and from the packages `npm ci` put in this repository.
+ */
+const NO_REGISTRY: Record<string, string> = {
+  npm_config_offline: "true",
+  npm_config_registry: "http://127.0.0.1:9/",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+  npm_config_update_notifier: "false",
+};
+
+/**
+ * Seeds the program's node_modules with hard links to the packages `npm ci` installed here (with
+ * npm's record of them, node_modules/.package-lock.json), copies where hard links are impossible.
+ * npm then computes the program's own tree from its package.json, unpacks the tarball, finds every
+ * other dependency already satisfied and prunes what the program does not need: no download.
  */
 async function seedNodeModules(consumer: string, signal: AbortSignal): Promise<void> {
+  const source = path.join(REPO_ROOT, "node_modules");
+  const target = path.join(consumer, "node_modules");
   try {
-    await run("cp", ["-al", path.join(REPO_ROOT, "node_modules"), path.join(consumer, "node_modules")], {
-      signal,
-    });
+    await run("cp", ["-al", source, target], { signal });
   } catch {
-    rmSync(path.join(consumer, "node_modules"), { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
+    cpSync(source, target, { recursive: true, verbatimSymlinks: true });
   }
 }
 
 /** A Pulumi program of its own, outside the repository, installing the tarball and running under mocks. */
 async function runConsumer({ signal, scratchFolder }: EarlyWork): Promise<ConsumerRun> {
+  NO_REGISTRY.npm_config_cache = scratchFolder("bank-notification-npm-cache-");
   const staging = scratchFolder("bank-notification-package-");
   const consumer = scratchFolder("bank-notification-consumer-");
   const tarball = await packPackage(staging, signal);
   writeFileSync(
     path.join(consumer, "package.json"),
-    JSON.stringify({ name: "consumer-program", version: "1.0.0", private: true, main: "index.js" }),
+    JSON.stringify({
+      name: "consumer-program",
+      version: "1.0.0",
+      private: true,
+      main: "index.js",
+      dependencies: {
+        "bank-notification-stack": `file:${tarball}`,
+        "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
+        "@pulumi/aws": installedVersion("@pulumi/aws"),
+      },
+    }),
   );
   await seedNodeModules(consumer, signal);
-  // Offline, from the npm cache that `npm ci` filled: the test downloads nothing.
-  await run(
-    "npm",
-    [
-      "install",
-      "--offline",
-      "--no-audit",
-      "--no-fund",
-      "--ignore-scripts",
-      tarball,
-      `@pulumi/pulumi@${installedVersion("@pulumi/pulumi")}`,
-      `@pulumi/aws@${installedVersion("@pulumi/aws")}`,
-    ],
-    { cwd: consumer, maxBuffer: 16 * 1024 * 1024, signal },
-  );
+  await run("npm", ["install", "--ignore-scripts"], {
+    cwd: consumer,
+    env: { ...process.env, ...NO_REGISTRY },
+    maxBuffer: 16 * 1024 * 1024,
+    signal,
+  });
   compile(path.join(__dirname, "consumer/program.ts"), path.join(consumer, "index.js"));
   const resultFile = path.join(consumer, "recorded.json");
   await run(process.execPath, ["index.js", resultFile], {
