@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { API_ROUTES, executeApiRoutePath, type Audience } from "./api";
 import type { StackContext } from "./context";
-import { policyDocument } from "./iam";
+import { eventSourceCondition, policyDocument } from "./iam";
 
 /**
  * The identity policies other teams attach to their roles, as outputs of the stack: producers may
@@ -37,7 +37,7 @@ export function createAccessPolicies(
           Effect: "Allow",
           Action: "events:PutEvents",
           Resource: deps.eventBus.arn,
-          Condition: { StringEquals: { "events:source": settings.eventSource } },
+          Condition: eventSourceCondition(settings.eventSource),
         },
       ]),
       tags: settings.tags,

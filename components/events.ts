@@ -70,22 +70,6 @@ export function sesFeedbackRulePattern(configurationSetName: string) {
 /** The bus, its archive, the notify queue and the three dead-letter queues. */
 export function createEventInfrastructure(ctx: StackContext, key: aws.kms.Key) {
   const { settings, names } = ctx;
-  const bus = new aws.cloudwatch.EventBus(
-    `${ctx.name}-bus`,
-    { name: names.eventBus, description: "Operations reported by core banking", tags: settings.tags },
-    ctx.opts(),
-  );
-  const archive = new aws.cloudwatch.EventArchive(
-    `${ctx.name}-bus`,
-    {
-      name: names.eventArchive,
-      description: "Every operation event, for replay",
-      eventSourceArn: bus.arn,
-      retentionDays: settings.eventArchiveRetentionDays,
-      eventPattern: JSON.stringify({ source: [settings.eventSource] }),
-    },
-    ctx.opts(),
-  );
   const encrypted = { kmsMasterKeyId: key.arn, kmsDataKeyReusePeriodSeconds: 300, tags: settings.tags };
   const deadLetterQueue = (resourceName: string, name: string, redriveAllowPolicy?: string) =>
     new aws.sqs.Queue(
@@ -103,6 +87,35 @@ export function createEventInfrastructure(ctx: StackContext, key: aws.kms.Key) {
   const deliveryDlq = deadLetterQueue(`${ctx.name}-delivery-dlq`, names.deliveryDlq, denyRedrive);
   const feedbackDlq = deadLetterQueue(`${ctx.name}-feedback-dlq`, names.feedbackDlq, denyRedrive);
   const notifyDlq = deadLetterQueue(`${ctx.name}-notify-dlq`, names.notifyDlq);
+  // Encrypted with the stack key: events carry amounts and descriptions. Events EventBridge cannot
+  // encrypt or decrypt (the key disabled, say) go to the delivery DLQ instead of being dropped.
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-dlq.html
+  const bus = new aws.cloudwatch.EventBus(
+    `${ctx.name}-bus`,
+    {
+      name: names.eventBus,
+      description: "Operations reported by core banking",
+      kmsKeyIdentifier: key.arn,
+      deadLetterConfig: { arn: deliveryDlq.arn },
+      tags: settings.tags,
+    },
+    ctx.opts(),
+  );
+  // An archive is not covered by its bus's key: it names its own.
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html
+  const archive = new aws.cloudwatch.EventArchive(
+    `${ctx.name}-bus`,
+    {
+      name: names.eventArchive,
+      description: "Every operation event, for replay",
+      eventSourceArn: bus.arn,
+      kmsKeyIdentifier: key.arn,
+      retentionDays: settings.eventArchiveRetentionDays,
+      eventPattern: JSON.stringify({ source: [settings.eventSource] }),
+    },
+    ctx.opts(),
+  );
   const notifyQueue = new aws.sqs.Queue(
     `${ctx.name}-notify`,
     {
@@ -251,9 +264,10 @@ export function createRouting(
       eventBridgeMaySend("RoutingRulesSendEnvelopes", infra.notifyQueue, customBusRuleArns),
     ]),
     queuePolicy(`${ctx.name}-delivery-dlq`, infra.deliveryDlq, [
-      eventBridgeMaySend("RulesSendUndeliverableEvents", infra.deliveryDlq, [
+      eventBridgeMaySend("EventBridgeSendsUndeliverableEvents", infra.deliveryDlq, [
         ...customBusRuleArns,
         feedbackRule.arn,
+        infra.bus.arn,
       ]),
     ]),
     queuePolicy(`${ctx.name}-notify-dlq`, infra.notifyDlq, []),

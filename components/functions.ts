@@ -10,7 +10,7 @@ import { ENVIRONMENT, HANDLER_SETTINGS, type EnvironmentKey } from "../runtime/c
 import { TABLE_DESIGN } from "../runtime/domain/tableDesign";
 import type { StackContext } from "./context";
 import type { Email } from "./email";
-import { assumeRolePolicy, policyDocument, type PolicyStatementInput } from "./iam";
+import { assumeRolePolicy, eventSourceCondition, policyDocument, type PolicyStatementInput } from "./iam";
 import { FUNCTION_IDS, type FunctionId } from "./settings";
 import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
 
@@ -92,13 +92,61 @@ function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDepende
   ]) as Record<string, pulumi.Input<string>>;
 }
 
-/** The AWS services through which a function may use the stack key (kms:ViaService). */
-const KEY_USED_THROUGH: Record<FunctionId, string[]> = {
-  operationsApi: ["dynamodb", "secretsmanager"],
-  customersApi: ["dynamodb"],
-  notify: ["dynamodb", "secretsmanager", "s3", "sqs"],
-  sesFeedback: ["dynamodb", "secretsmanager", "sqs"],
+/**
+ * What each function's calls make AWS services do with the stack key on its behalf, with the
+ * function's credentials (`kms:ViaService`): DynamoDB decrypts the table key for reads and writes,
+ * Secrets Manager decrypts the secret, S3 generates a data key for an upload, SQS decrypts for a
+ * consumer and needs both for a producer (the feedback function's on-failure destination).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+ */
+type KeyUse = { via: "dynamodb" | "secretsmanager" | "s3" | "sqs"; actions: string[] };
+const KEY_USE: Record<FunctionId, KeyUse[]> = {
+  operationsApi: [
+    { via: "dynamodb", actions: ["kms:Decrypt"] },
+    { via: "secretsmanager", actions: ["kms:Decrypt"] },
+  ],
+  customersApi: [{ via: "dynamodb", actions: ["kms:Decrypt"] }],
+  notify: [
+    { via: "dynamodb", actions: ["kms:Decrypt"] },
+    { via: "secretsmanager", actions: ["kms:Decrypt"] },
+    { via: "s3", actions: ["kms:GenerateDataKey"] },
+    { via: "sqs", actions: ["kms:Decrypt"] },
+  ],
+  sesFeedback: [
+    { via: "dynamodb", actions: ["kms:Decrypt"] },
+    { via: "secretsmanager", actions: ["kms:Decrypt"] },
+    { via: "sqs", actions: ["kms:GenerateDataKey", "kms:Decrypt"] },
+  ],
 };
+
+/**
+ * The encryption context each service sends with its KMS requests, where AWS documents it: the
+ * statement then covers this stack's table, secret or bucket only.
+ */
+function keyUseStatement(ctx: StackContext, use: KeyUse, deps: FunctionDependencies): PolicyStatementInput {
+  const context: Partial<Record<KeyUse["via"], Record<string, pulumi.Input<string>>>> = {
+    dynamodb: { "kms:EncryptionContext:aws:dynamodb:tableName": deps.table.name },
+    secretsmanager: { "kms:EncryptionContext:SecretARN": deps.hashKeySecret.arn },
+    // With an S3 Bucket Key the context is the bucket's ARN, not the object's.
+    s3: { "kms:EncryptionContext:aws:s3:arn": deps.evidenceBucket.arn },
+  };
+  const names = { dynamodb: "DynamoDb", secretsmanager: "SecretsManager", s3: "S3", sqs: "Sqs" };
+  return {
+    Sid: `UseStackKeyThrough${names[use.via]}`,
+    Effect: "Allow",
+    Action: use.actions,
+    Resource: deps.key.arn,
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": pulumi.interpolate`${use.via}.${ctx.region}.amazonaws.com`,
+        ...context[use.via],
+      },
+    },
+  };
+}
 
 /** DynamoDB actions per function, on the table and on named indexes, matching what its handler calls. */
 const TABLE_ACCESS: Record<FunctionId, { table: string[]; indexes?: Partial<Record<string, string[]>> }> = {
@@ -145,19 +193,7 @@ function roleStatements(
       Action: actions ?? [],
       Resource: pulumi.interpolate`${deps.table.arn}/index/${index}`,
     })),
-    {
-      Sid: "UseStackKeyThroughItsServices",
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: deps.key.arn,
-      Condition: {
-        StringEquals: {
-          "kms:ViaService": KEY_USED_THROUGH[id].map(
-            (service) => pulumi.interpolate`${service}.${ctx.region}.amazonaws.com`,
-          ),
-        },
-      },
-    },
+    ...KEY_USE[id].map((use) => keyUseStatement(ctx, use, deps)),
   ];
   const reads = (key: EnvironmentKey) =>
     (HANDLER_SETTINGS[id].required as readonly EnvironmentKey[]).includes(key);
@@ -175,7 +211,7 @@ function roleStatements(
       Effect: "Allow",
       Action: "events:PutEvents",
       Resource: deps.eventBus.arn,
-      Condition: { StringEquals: { "events:source": ctx.settings.eventSource } },
+      Condition: eventSourceCondition(ctx.settings.eventSource),
     });
   }
   if (id === "notify") {

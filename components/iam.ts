@@ -66,3 +66,16 @@ export function denyInsecureTransport(action: string | string[], resource: Value
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
 }
+
+/**
+ * PutEvents only with this source. `events:source` holds one value per entry (a multivalued key), so
+ * every value must match, and the Null check refuses a request that carries none: `ForAllValues` alone
+ * is true for an empty set. https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+export function eventSourceCondition(eventSource: string): NonNullable<PolicyStatementInput["Condition"]> {
+  return {
+    "ForAllValues:StringEquals": { "events:source": [eventSource] },
+    Null: { "events:source": "false" },
+  };
+}

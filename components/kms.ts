@@ -13,6 +13,7 @@ export function stackKeyPolicy(ctx: StackContext): pulumi.Output<string> {
   const { names } = ctx;
   const account = ctx.accountId;
   const servicePrincipal = (service: pulumi.Input<string>) => ({ Service: service });
+  const busArn = ctx.arn("events", `event-bus/${names.eventBus}`);
   const statements: PolicyStatementInput[] = [
     {
       // The default key policy: without it the key could become unmanageable, and no IAM policy could grant its use.
@@ -37,6 +38,7 @@ export function stackKeyPolicy(ctx: StackContext): pulumi.Output<string> {
     },
     {
       // EventBridge delivers to the encrypted queues: the notify queue (rules) and the delivery DLQ.
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services
       Sid: "EventBridgeDeliversToEncryptedQueues",
       Effect: "Allow",
       Principal: servicePrincipal("events.amazonaws.com"),
@@ -48,18 +50,45 @@ export function stackKeyPolicy(ctx: StackContext): pulumi.Output<string> {
           "aws:SourceArn": [
             ctx.arn("events", `rule/${names.eventBus}/*`),
             ctx.arn("events", `rule/${names.sesFeedbackRule}`),
+            busArn,
           ],
         },
       },
     },
     {
-      // Amazon SQS uses the key for this account's encrypted queues.
-      Sid: "SqsUsesKeyForAccountQueues",
+      // EventBridge encrypts the bus's events (for pattern matching and delivery) under the bus's context.
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html
+      Sid: "EventBridgeEncryptsTheBus",
       Effect: "Allow",
-      Principal: servicePrincipal("sqs.amazonaws.com"),
+      Principal: servicePrincipal("events.amazonaws.com"),
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
-      Condition: { StringEquals: { "aws:SourceAccount": account } },
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": account,
+          "aws:SourceArn": busArn,
+          "kms:EncryptionContext:aws:events:event-bus:arn": busArn,
+        },
+      },
+    },
+    {
+      // The bus and its archive: DescribeKey carries no encryption context, and the archive page
+      // documents none to pin (https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html).
+      Sid: "EventBridgeDescribesKeyAndEncryptsTheArchive",
+      Effect: "Allow",
+      Principal: servicePrincipal("events.amazonaws.com"),
+      Action: [
+        "kms:DescribeKey",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+      ],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": account },
+        ArnEquals: { "aws:SourceArn": [busArn, ctx.arn("events", `archive/${names.eventArchive}`)] },
+      },
     },
     {
       // Amazon SNS decrypts the alarm topic's messages to deliver them.

@@ -96,24 +96,41 @@ export function createEvidenceBucket(ctx: StackContext, key: aws.kms.Key) {
       bucket: bucket.id,
       policy: policyDocument([
         denyInsecureTransport("s3:*", [bucket.arn, pulumi.interpolate`${bucket.arn}/*`]),
+        // Each deny fires only when its header is present and wrong: a condition on a key the request
+        // lacks is true for `StringNotEquals` and `StringNotEqualsIfExists` alike, so without the Null
+        // check every upload relying on the bucket's default encryption (the stack key) is denied.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
         {
-          Sid: "DenyObjectsNotEncryptedWithStackKey",
+          Sid: "DenyObjectsEncryptedWithAnotherKey",
           Effect: "Deny",
           Principal: "*",
           Action: "s3:PutObject",
           Resource: pulumi.interpolate`${bucket.arn}/*`,
           Condition: {
-            StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn },
+            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn },
+            Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
           },
         },
         {
-          // Without this, a request naming SSE-S3 (AES256) and no key id would pass the statement above.
-          Sid: "DenyObjectsNotEncryptedWithKms",
+          Sid: "DenyObjectsEncryptedOtherThanWithKms",
           Effect: "Deny",
           Principal: "*",
           Action: "s3:PutObject",
           Resource: pulumi.interpolate`${bucket.arn}/*`,
-          Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+          Condition: {
+            StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+            Null: { "s3:x-amz-server-side-encryption": "false" },
+          },
+        },
+        {
+          // A customer-provided key (SSE-C) sends neither header above; S3 would hold data the stack key cannot read.
+          Sid: "DenyObjectsWithCustomerProvidedKeys",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+          Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
         },
       ]),
     },

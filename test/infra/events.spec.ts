@@ -94,7 +94,13 @@ describe("infra: events (bus, rules, queues, event source mapping)", function ()
     });
     const delivery = queuePolicyOf(prod, queueNamed(prod, "bank-notif-prod-delivery-dlq")).Statement;
     expect(delivery[1].Condition).to.deep.equal({
-      ArnEquals: { "aws:SourceArn": [...busRuleArns, feedbackRuleArn] },
+      ArnEquals: {
+        "aws:SourceArn": [
+          ...busRuleArns,
+          feedbackRuleArn,
+          onlyOfType(prod, "aws:cloudwatch/eventBus:EventBus").state.arn,
+        ],
+      },
     });
     for (const queue of ofType(prod, "aws:sqs/queue:Queue")) {
       expect(queuePolicyOf(prod, queue).Statement[0].Condition, String(queue.inputs.name)).to.deep.equal({
