@@ -323,6 +323,33 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(mail.body.text).to.include(`Tom & Jerry's "Bar"`);
   });
 
+  it("shows free text from the bus in the order it was written, as valid Unicode, and a negative zero balance without its sign", async () => {
+    const { id, email } = await customer();
+    const operation = validateOperationInput(validOperation({ customerId: id }));
+    const { detail } = buildOperationEvent(operation, {
+      source: EVENT_SOURCE,
+      hashKey: fixture.services.secrets[fixture.env.HASH_KEY_SECRET_ID],
+    });
+    detail.description = "Refund \u202egnp.exe";
+    detail.counterparty = { name: "\u2067ACME\u2069 \u200fLtd \ud800" };
+    detail.balanceAfter = { value: "-0.00", currency: "EUR" };
+    const event: RecordedEvent = {
+      Source: EVENT_SOURCE,
+      DetailType: "deposit",
+      Detail: JSON.stringify(detail),
+      eventId: uniqueId("evt"),
+    };
+    expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    const [mail] = await fixture.emailsTo(email);
+    for (const part of [mail.subject, mail.body.text!, mail.body.html!]) {
+      expect(part).to.not.match(/\p{Bidi_Control}/u);
+      expect(part.isWellFormed()).to.equal(true);
+    }
+    expect(mail.body.text).to.include("Refund gnp.exe").and.include("ACME Ltd \ufffd");
+    expect(mail.body.html).to.include("Refund gnp.exe");
+    expect(mail.body.text).to.include("\u00a0: 0,00\u00a0€").and.not.include("-0,00");
+  });
+
   it("suppresses, with the reason recorded, for opt-outs, thresholds and unknown customers, but never a security alert", async () => {
     const optedOut = await customer({
       preferences: {
@@ -402,9 +429,13 @@ describe("notify: from a queued event to exactly one e-mail", () => {
         envelopeBody(withDetail({ description: "line one\nline two" }), "deposit"),
         envelopeBody(withDetail({ version: 2 }), "deposit"),
         envelopeBody(withDetail({ amount: { value: "12.345", currency: "EUR" } }), "deposit"),
+        envelopeBody(withDetail({}), "deposit").replace(
+          '"customerId":',
+          `"customerId":${JSON.stringify(uniqueId("other-customer"))},"customerId":`,
+        ),
       ),
     );
-    expect(result.batchItemFailures).to.have.length(6);
+    expect(result.batchItemFailures).to.have.length(7);
     expect(await notificationsOf(detail.operationId)).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.deep.equal([]);
   });
