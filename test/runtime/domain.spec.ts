@@ -4,6 +4,7 @@ import { ibanLast4, ibanProblem, maskAccount } from "../../runtime/domain/iban";
 import { formatInstant, formatMoney } from "../../runtime/domain/formatting";
 import { escapeHtml } from "../../runtime/domain/escapeHtml";
 import { displaySafeText } from "../../runtime/domain/unicodeText";
+import { createSendPacer } from "../../runtime/domain/sendPacer";
 import { ambiguousJsonFields } from "../../runtime/domain/strictJson";
 import { decideNotification } from "../../runtime/domain/notificationDecision";
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
@@ -337,3 +338,24 @@ describe("domain: strict JSON", () => {
   });
 });
 
+describe("domain: send pacing", () => {
+  it("lets the first send go at once, then spaces each from the one before by the interval", async () => {
+    let now = 1_000;
+    const sleeps: number[] = [];
+    const pacer = createSendPacer({
+      intervalMs: 200,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    await pacer.wait();
+    await pacer.wait();
+    now += 50;
+    await pacer.wait();
+    now += 500;
+    await pacer.wait();
+    expect(sleeps).to.deep.equal([200, 150]);
+  });
+});
