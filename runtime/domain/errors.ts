@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   validationFailed: "VALIDATION_FAILED",
   invalidJson: "INVALID_JSON",
+  payloadTooLarge: "PAYLOAD_TOO_LARGE",
   notFound: "NOT_FOUND",
   conflict: "CONFLICT",
   throttled: "THROTTLED",
@@ -27,6 +28,8 @@ export interface DomainError extends Error {
   code: ErrorCode;
   retryable: boolean;
   fields?: FieldError[];
+  /** Field errors found but not listed in `fields`, which is bounded. */
+  fieldsOmitted?: number;
   details?: Record<string, unknown>;
 }
 
@@ -36,6 +39,7 @@ export function domainError(
   extra: {
     retryable?: boolean;
     fields?: FieldError[];
+    fieldsOmitted?: number;
     details?: Record<string, unknown>;
     cause?: unknown;
   } = {},
@@ -44,6 +48,7 @@ export function domainError(
   error.code = code;
   error.retryable = extra.retryable ?? (code === ERROR_CODES.throttled || code === ERROR_CODES.unavailable);
   if (extra.fields) error.fields = extra.fields;
+  if (extra.fieldsOmitted) error.fieldsOmitted = extra.fieldsOmitted;
   if (extra.details) error.details = extra.details;
   if (extra.cause !== undefined) (error as Error & { cause?: unknown }).cause = extra.cause;
   return error;

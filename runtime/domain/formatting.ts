@@ -1,6 +1,9 @@
 import { minorDigits, type Money } from "./money";
 
-/** `1 234,56 €` in fr, `€1,234.56` in en: formatted from the decimal string itself, never a float. */
+/**
+ * `1 234,56 €` in fr, `€1,234.56` in en: formatted from the decimal string itself, never a float. A
+ * negative zero such as "-0.00" (which the bus accepts from producers) is shown without its sign.
+ */
 export function formatMoney(money: Money, locale: string): string {
   const digits = minorDigits(money.currency);
   const format = new Intl.NumberFormat(locale, {
@@ -8,6 +11,7 @@ export function formatMoney(money: Money, locale: string): string {
     currency: money.currency,
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
+    signDisplay: "negative",
   });
   return format.format(money.value as Intl.StringNumericLiteral);
 }

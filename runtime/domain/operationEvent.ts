@@ -9,6 +9,7 @@ import {
 import { ibanLast4, normalizeIban } from "./iban";
 import { routingAmount, type Money } from "./money";
 import { moneySchema, requiredUnlessSecurityCritical, type OperationInput } from "./operationSchema";
+import { parseStrictJson } from "./strictJson";
 import { parseIsoInstant } from "./time";
 import { closedObject, identifier, plainText, validateWith, validationFailed } from "./validation";
 
@@ -125,7 +126,9 @@ export function buildOperationEventDetailSchema() {
       .oneOf([...OPERATION_KINDS], "kind is not a known operation kind"),
     account: accountReferenceSchema("account").required("account is required"),
     amount: requiredUnlessSecurityCritical(moneySchema("amount", { allowNegative: false })),
-    balanceAfter: moneySchema("balanceAfter", { allowNegative: true }).default(undefined).optional(),
+    balanceAfter: moneySchema("balanceAfter", { allowNegative: true, acceptNegativeZero: true })
+      .default(undefined)
+      .optional(),
     occurredAt: string()
       .strict(true)
       .required("occurredAt is required")
@@ -151,14 +154,14 @@ export function buildOperationEventDetailSchema() {
 }
 
 export function parseNotificationEnvelope(body: string): NotificationEnvelope {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw validationFailed([
-      { field: "(body)", rule: "json", message: "the message body is not valid JSON" },
-    ]);
-  }
+  // Producers may put events on the bus directly: a repeated member is refused (the record fails and
+  // ends in the DLQ), while text with an unpaired surrogate is shown with U+FFFD (buildTemplateFields).
+  const parsed = parseStrictJson(
+    body,
+    () =>
+      validationFailed([{ field: "(body)", rule: "json", message: "the message body is not valid JSON" }]),
+    { allowUnpairedSurrogates: true },
+  );
   const envelope = validateWith(
     object({
       notificationKind: string()

@@ -1,6 +1,6 @@
 import { string, type AnyObject, type Flags, type ObjectSchema } from "yup";
 import { OPERATION_KINDS, isOperationKind, isSecurityCritical, type OperationKind } from "./operationKinds";
-import { hasIbanShape, hasValidIbanChecksum } from "./iban";
+import { ibanProblem } from "./iban";
 import { fractionDigits, isDecimalString, isIsoCurrency, minorDigits, type Money } from "./money";
 import { parseIsoInstant } from "./time";
 import { closedObject, freeText, identifier, validateWith } from "./validation";
@@ -27,18 +27,23 @@ function iban(label: string) {
   return string()
     .strict(true)
     .typeError(`${label} must be a string`)
-    .test(
-      "iban-format",
-      `${label} must be an IBAN: country code, 2 check digits, 11 to 30 letters or digits`,
-      (v) => (v === undefined ? true : hasIbanShape(v)),
-    )
-    .test("iban-checksum", `${label} has a wrong IBAN checksum; check for a typing error`, (v) =>
-      v === undefined || !hasIbanShape(v) ? true : hasValidIbanChecksum(v),
-    );
+    .test("iban", function (value) {
+      const problem = value === undefined ? undefined : ibanProblem(value);
+      return problem
+        ? this.createError({ type: problem.rule, message: `${label} ${problem.problem}` })
+        : true;
+    });
 }
 
-/** An amount as a decimal string with at most its currency's ISO 4217 minor digits. */
-export function moneySchema(label: string, options: { allowNegative: boolean }) {
+/**
+ * An amount as a decimal string with at most its currency's ISO 4217 minor digits. A negative zero
+ * ("-0.00") is refused unless `acceptNegativeZero`: the API refuses it, the bus accepts it from
+ * producers and e-mails show it as a zero (see formatMoney).
+ */
+export function moneySchema(
+  label: string,
+  options: { allowNegative: boolean; acceptNegativeZero?: boolean },
+) {
   const sign = options.allowNegative ? "" : "positive ";
   return closedObject({
     value: string()
@@ -50,6 +55,9 @@ export function moneySchema(label: string, options: { allowNegative: boolean }) 
       )
       .test("positive", `${label}.value must be greater than zero`, (v) =>
         v === undefined || options.allowNegative || !isDecimalString(v) ? true : /[1-9]/.test(v),
+      )
+      .test("negative-zero", `${label}.value is a negative zero; send "0" or "0.00" without a sign`, (v) =>
+        v === undefined || options.acceptNegativeZero ? true : !/^-[0.]+$/.test(v),
       )
       .test("precision", function (value) {
         const currency = (this.parent as { currency?: unknown }).currency;

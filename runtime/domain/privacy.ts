@@ -1,4 +1,19 @@
 import { createHmac } from "node:crypto";
+import { canonicalJson } from "./canonicalJson";
+
+/**
+ * Every hash the stack stores of something personal is an HMAC-SHA256 keyed with the stack's hash key
+ * (a secret in Secrets Manager), so that someone who reads the table, a backup, an export, an event
+ * or the evidence cannot recover a value by hashing guesses (an IBAN lacks only a few digits):
+ *
+ * | stored as                                              | HMAC-SHA256 of                              |
+ * | event `account.hash`, `counterparty.account.hash`      | the IBAN, spaces removed, upper-cased       |
+ * | operation record `bodyHash` (idempotency)              | the canonical JSON of the validated body    |
+ * | suppression key, evidence `recipientAddressHash`       | the address, trimmed and lower-cased        |
+ *
+ * The one plain SHA-256 the stack stores, the evidence's `template.sha256`, is of the e-mail template
+ * as SES holds it, which holds no personal data.
+ */
 
 const EMAIL_ADDRESS = /[^\s@:;,<>"']+@[^\s@:;,<>"']+/g;
 
@@ -15,4 +30,12 @@ export function keyedHash(value: string, key: string): string {
 /** The suppression list and the evidence identify an address only by this hash. */
 export function addressHash(address: string, hashKey: string): string {
   return keyedHash(address.trim().toLowerCase(), hashKey);
+}
+
+/**
+ * What tells a repeated operation from another one under the same id: the body holds full IBANs, so
+ * the hash is keyed like every other.
+ */
+export function bodyHash(body: unknown, hashKey: string): string {
+  return keyedHash(canonicalJson(body), hashKey);
 }

@@ -1,20 +1,29 @@
 import { escapeHtml } from "./escapeHtml";
 import { formatInstant, formatMoney } from "./formatting";
 import { maskAccount } from "./iban";
+import type { Money } from "./money";
 import type { NotificationKind } from "./operationKinds";
 import type { OperationEventDetail } from "./operationEvent";
+import { displaySafeText } from "./unicodeText";
 
-/** The values a template shows, already formatted: SES templates allow no custom helpers. */
+/**
+ * The values a template shows, already formatted: SES templates allow no custom helpers. Every field
+ * is always present, an empty string when the operation has no such value: SES accepts a send whose
+ * data lacks an attribute a template references, then fails to render it (a Rendering Failure event,
+ * and no e-mail: https://repost.aws/knowledge-center/ses-sendtemplatedemail-delivery-failure), and
+ * whether a reference inside `{{#if}}` counts is not documented. An empty string is falsy to `{{#if}}`,
+ * so an optional row stays hidden.
+ */
 export interface TemplateFields {
   displayName: string;
   reference: string;
   account: string;
   occurredAt: string;
-  amount?: string;
-  balanceAfter?: string;
-  description?: string;
-  counterpartyName?: string;
-  counterpartyAccount?: string;
+  amount: string;
+  balanceAfter: string;
+  description: string;
+  counterpartyName: string;
+  counterpartyAccount: string;
 }
 
 /**
@@ -32,26 +41,29 @@ export interface Recipient {
   timeZone: string;
 }
 
+/**
+ * Free text (the description and counterparty from the bus, where producers may put events directly,
+ * and the customer's name) is shown without bidirectional controls or unpaired surrogates.
+ */
 export function buildTemplateFields(detail: OperationEventDetail, recipient: Recipient): TemplateFields {
-  const fields: TemplateFields = {
-    displayName: recipient.displayName,
+  const money = (value: Money | undefined) => (value ? formatMoney(value, recipient.locale) : "");
+  return {
+    displayName: displaySafeText(recipient.displayName),
     reference: detail.operationId,
     account: maskAccount(detail.account.last4),
     occurredAt: formatInstant(detail.occurredAt, recipient.locale, recipient.timeZone),
+    amount: money(detail.amount),
+    balanceAfter: money(detail.balanceAfter),
+    description: displaySafeText(detail.description ?? ""),
+    counterpartyName: displaySafeText(detail.counterparty?.name ?? ""),
+    counterpartyAccount: detail.counterparty?.account ? maskAccount(detail.counterparty.account.last4) : "",
   };
-  if (detail.amount) fields.amount = formatMoney(detail.amount, recipient.locale);
-  if (detail.balanceAfter) fields.balanceAfter = formatMoney(detail.balanceAfter, recipient.locale);
-  if (detail.description) fields.description = detail.description;
-  if (detail.counterparty?.name) fields.counterpartyName = detail.counterparty.name;
-  if (detail.counterparty?.account)
-    fields.counterpartyAccount = maskAccount(detail.counterparty.account.last4);
-  return fields;
 }
 
 export function buildTemplateData(detail: OperationEventDetail, recipient: Recipient): TemplateData {
   const text = buildTemplateFields(detail, recipient);
   const html = Object.fromEntries(
-    Object.entries(text).map(([name, value]) => [name, escapeHtml(String(value))]),
+    Object.entries(text).map(([name, value]) => [name, escapeHtml(value)]),
   ) as unknown as TemplateFields;
   return { text, html };
 }

@@ -1,5 +1,6 @@
 import { ValidationError, object, string, type ObjectShape, type Schema } from "yup";
 import { ERROR_CODES, domainError, type DomainError, type FieldError } from "./errors";
+import { BIDI_CONTROL_NAMES, hasBidiControl } from "./unicodeText";
 
 /**
  * Shared yup building blocks. Everything here builds schemas on demand: a yup schema holds `Set`
@@ -11,11 +12,20 @@ export const IDENTIFIER_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 const MARKUP_CHARACTERS = /[<>]/;
 
+/**
+ * At most this many field errors are listed in an answer; the rest are counted. A body with thousands
+ * of unknown fields must not grow an error larger than Lambda's 6 MB response limit.
+ */
+export const MAX_LISTED_FIELD_ERRORS = 20;
+
 function joinPath(parent: string | undefined, key: string): string {
   return parent ? `${parent}.${key}` : key;
 }
 
-/** An object schema that rejects unknown fields, each named in its own error. */
+/**
+ * An object schema that rejects unknown fields, each named in its own error up to a bound, then the
+ * number of the others in one error at the object's path.
+ */
 export function closedObject<S extends ObjectShape>(shape: S) {
   const known = Object.keys(shape);
   return object(shape)
@@ -24,14 +34,25 @@ export function closedObject<S extends ObjectShape>(shape: S) {
       if (value === undefined || value === null || typeof value !== "object") return true;
       const unknown = Object.keys(value).filter((key) => !known.includes(key));
       if (unknown.length === 0) return true;
-      return new ValidationError(
-        unknown.map((key) =>
+      const named = unknown.slice(0, MAX_LISTED_FIELD_ERRORS - 1);
+      const others = unknown.length - named.length;
+      const knownList = `known fields: ${known.join(", ")}`;
+      return new ValidationError([
+        ...named.map((key) =>
           this.createError({
             path: joinPath(this.path, key),
-            message: `${joinPath(this.path, key)} is not a known field; remove it (known fields: ${known.join(", ")})`,
+            message: `${joinPath(this.path, key)} is not a known field; remove it (${knownList})`,
           }),
         ),
-      );
+        ...(others > 0
+          ? [
+              this.createError({
+                path: this.path || "(body)",
+                message: `${this.path || "the body"} has ${others} more unknown fields; remove every field but the ${knownList}`,
+              }),
+            ]
+          : []),
+      ]);
     });
 }
 
@@ -55,11 +76,20 @@ export function plainText(label: string, maxLength: number) {
     );
 }
 
-/** Free text submitted through the API and shown in e-mails: plain text, and free of markup. */
+/**
+ * Free text submitted through the API and shown in e-mails: plain text, free of markup and of the
+ * characters that reorder what is displayed around them.
+ */
 export function freeText(label: string, maxLength: number) {
-  return plainText(label, maxLength).test("markup", `${label} must not contain "<" or ">"`, (value) =>
-    value === undefined ? true : !MARKUP_CHARACTERS.test(value),
-  );
+  return plainText(label, maxLength)
+    .test("markup", `${label} must not contain "<" or ">"`, (value) =>
+      value === undefined ? true : !MARKUP_CHARACTERS.test(value),
+    )
+    .test(
+      "bidi-control",
+      `${label} must not contain bidirectional control characters (${BIDI_CONTROL_NAMES})`,
+      (value) => (value === undefined ? true : !hasBidiControl(value)),
+    );
 }
 
 export function toFieldErrors(error: ValidationError): FieldError[] {
@@ -81,9 +111,16 @@ function flattenValidationError(error: ValidationError): ValidationError[] {
   return error.inner.length > 0 ? error.inner.flatMap(flattenValidationError) : [error];
 }
 
+/** A VALIDATION_FAILED error listing the first MAX_LISTED_FIELD_ERRORS field errors and counting the rest. */
 export function validationFailed(fields: FieldError[]): DomainError {
-  const summary = fields.map((field) => field.field).join(", ");
-  return domainError(ERROR_CODES.validationFailed, `The request has invalid fields: ${summary}`, { fields });
+  const listed = fields.slice(0, MAX_LISTED_FIELD_ERRORS);
+  const omitted = fields.length - listed.length;
+  const names = [...new Set(listed.map((field) => field.field))].join(", ");
+  const more = omitted > 0 ? ` and ${omitted} more field errors not listed` : "";
+  return domainError(ERROR_CODES.validationFailed, `The request has invalid fields: ${names}${more}`, {
+    fields: listed,
+    ...(omitted > 0 ? { fieldsOmitted: omitted } : {}),
+  });
 }
 
 /** Validates without coercion and returns the value, or throws a VALIDATION_FAILED domain error. */

@@ -24,6 +24,8 @@ export interface AwsClients {
 export interface HandlerOptions {
   env?: Environment;
   now?: () => number;
+  /** How the handler waits (back-off, send spacing); a timer by default. */
+  sleep?: (ms: number) => Promise<void>;
   newId?: () => string;
   /** Where log and metric lines go; stdout by default, which Lambda sends to CloudWatch Logs. */
   write?: (line: string) => void;
@@ -33,6 +35,7 @@ export interface HandlerOptions {
 export interface HandlerContext {
   env: Environment;
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
   newId: () => string;
   logger: Logger;
   metrics: Metrics;
@@ -73,6 +76,7 @@ export function createHandlerContext(defaultService: string, options: HandlerOpt
   return {
     env,
     now,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     newId: options.newId ?? randomUUID,
     logger: createLogger({
       service,

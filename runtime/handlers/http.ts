@@ -1,5 +1,6 @@
-import { ERROR_CODES, domainError, isDomainError, type ErrorCode } from "../domain/errors";
+import { ERROR_CODES, domainError, isDomainError, type DomainError, type ErrorCode } from "../domain/errors";
 import type { Logger } from "../observability/logger";
+import { parseStrictJson } from "../domain/strictJson";
 import { IDENTIFIER_PATTERN } from "../domain/validation";
 
 /** The subset of API Gateway's REST proxy event that the handlers read. */
@@ -24,6 +25,7 @@ export interface ApiResult {
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ERROR_CODES.validationFailed]: 400,
   [ERROR_CODES.invalidJson]: 400,
+  [ERROR_CODES.payloadTooLarge]: 413,
   [ERROR_CODES.notFound]: 404,
   [ERROR_CODES.conflict]: 409,
   [ERROR_CODES.throttled]: 503,
@@ -44,17 +46,42 @@ export function json(
   };
 }
 
+/**
+ * The largest body the API reads, in UTF-8 bytes: many times the largest valid operation or customer,
+ * and small enough that the work and the error answer stay bounded whatever a caller sends.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function tooLarge(size: string): DomainError {
+  return domainError(
+    ERROR_CODES.payloadTooLarge,
+    `The request body is ${size}; send at most ${MAX_BODY_BYTES} bytes`,
+    {
+      fields: [
+        { field: "(body)", rule: "max-size", message: `the body must be at most ${MAX_BODY_BYTES} bytes` },
+      ],
+    },
+  );
+}
+
+/**
+ * The body as JSON, refusing before any parsing a body larger than MAX_BODY_BYTES, then anything
+ * `parseStrictJson` refuses (duplicate member names, unpaired surrogates).
+ */
 export function parseJsonBody(event: ApiEvent): unknown {
-  const raw =
-    event.isBase64Encoded && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-  if (raw === null || raw === undefined || raw.trim() === "") {
+  const body = event.body ?? "";
+  // A UTF-8 byte count is never below the string's length; base64 holds 3 bytes per 4 characters.
+  const bound = event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : body.length;
+  if (bound > MAX_BODY_BYTES) throw tooLarge(`over ${MAX_BODY_BYTES} bytes`);
+  const raw = event.isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+  const bytes = Buffer.byteLength(raw, "utf8");
+  if (bytes > MAX_BODY_BYTES) throw tooLarge(`${bytes} bytes`);
+  if (raw.trim() === "") {
     throw domainError(ERROR_CODES.invalidJson, "The request has no body; send a JSON object");
   }
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw domainError(ERROR_CODES.invalidJson, "The request body is not valid JSON");
-  }
+  return parseStrictJson(raw, () =>
+    domainError(ERROR_CODES.invalidJson, "The request body is not valid JSON"),
+  );
 }
 
 /** The `{id}` path parameter, checked like every identifier in a body. */
@@ -68,33 +95,34 @@ export function idFromPath(event: ApiEvent, resourceName: string): string {
   return id;
 }
 
+const INTERNAL_MESSAGE = "Internal error; quote the request id to support";
+const UNAVAILABLE_MESSAGE =
+  "The service is busy or unavailable; retry later, and quote the request id if it persists";
+
 /**
- * One error shape for every route: `{ error: { code, message, fields?, requestId } }`. Details of
- * internal failures stay in the logs; the caller gets a request id to quote.
+ * One error shape for every route: `{ error: { code, message, fields?, fieldsOmitted?, requestId } }`.
+ * A 5xx answer says only what the caller can do (retry or not) and the request id; the AWS error
+ * behind it, which can name endpoints, resources or addresses, goes to the log line with that id.
  */
 export function errorResponse(error: unknown, logger: Logger, requestId?: string): ApiResult {
+  const withRequestId = requestId ? { requestId } : {};
   if (isDomainError(error) && error.code in STATUS_BY_CODE) {
     const status = STATUS_BY_CODE[error.code];
-    const internal = status >= 500 && !error.retryable;
-    if (status >= 500) logger.error("request failed", { error, errorCode: error.code });
+    if (status >= 500) logger.error("request failed", { error, errorCode: error.code, ...withRequestId });
+    const message = status < 500 ? error.message : error.retryable ? UNAVAILABLE_MESSAGE : INTERNAL_MESSAGE;
     const body = {
       error: {
         code: error.code,
-        message: internal ? "Internal error; quote the request id to support" : error.message,
-        ...(error.fields ? { fields: error.fields } : {}),
-        ...(requestId ? { requestId } : {}),
+        message,
+        ...(error.fields && status < 500 ? { fields: error.fields } : {}),
+        ...(error.fieldsOmitted ? { fieldsOmitted: error.fieldsOmitted } : {}),
+        ...withRequestId,
       },
     };
     return json(status, body, error.retryable ? { "retry-after": "1" } : {});
   }
-  logger.error("unexpected failure", { error });
-  return json(500, {
-    error: {
-      code: "INTERNAL",
-      message: "Internal error; quote the request id to support",
-      ...(requestId ? { requestId } : {}),
-    },
-  });
+  logger.error("unexpected failure", { error, ...withRequestId });
+  return json(500, { error: { code: "INTERNAL", message: INTERNAL_MESSAGE, ...withRequestId } });
 }
 
 export interface Route {

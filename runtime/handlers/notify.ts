@@ -5,6 +5,7 @@ import { resolveLocale } from "../domain/locales";
 import { decideNotification } from "../domain/notificationDecision";
 import { parseNotificationEnvelope, type NotificationEnvelope } from "../domain/operationEvent";
 import { addressHash } from "../domain/privacy";
+import { createSendPacer } from "../domain/sendPacer";
 import { EMAIL_TAGS } from "../domain/sesFeedback";
 import { buildTemplateData, sesTemplateName } from "../domain/templateData";
 import {
@@ -71,6 +72,11 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
     now: context.now,
   });
   const archive = createEvidenceArchive(context.client("s3"), settings.evidenceBucket);
+  const pacer = createSendPacer({
+    intervalMs: numberSetting(context.env, "sendIntervalMs", DEFAULTS.sendIntervalMs),
+    now: context.now,
+    sleep: context.sleep,
+  });
   const nowIso = () => new Date(context.now()).toISOString();
 
   async function prepare(envelope: NotificationEnvelope, customer: LiveCustomerRecord) {
@@ -118,7 +124,7 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
         return await notifications.recordSent(lease, sentAt, sent);
       } catch (error) {
         if (!isRetryable(error) || attempt >= RECORD_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await context.sleep(100 * 2 ** attempt);
       }
     }
   }
@@ -181,6 +187,7 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
       }
       if (!isLiveCustomer(customer)) throw new Error("decided to send to a customer without a profile");
       const { templateName, templateData, evidence } = await prepare(envelope, customer);
+      await pacer.wait();
       const sesMessageId = await sender.sendTemplated({
         to: customer.profile.email,
         templateName,

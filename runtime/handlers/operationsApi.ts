@@ -1,8 +1,8 @@
 import { DEFAULTS, numberSetting, HANDLER_SETTINGS, requireSettings } from "../config/environment";
-import { canonicalJson, sha256Hex } from "../domain/canonicalJson";
 import { ERROR_CODES, domainError } from "../domain/errors";
 import { maskAccount } from "../domain/iban";
 import { buildOperationEvent } from "../domain/operationEvent";
+import { bodyHash } from "../domain/privacy";
 import { validateOperationInput } from "../domain/operationSchema";
 import { createEventPublisher } from "../adapters/eventPublisher";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
@@ -56,25 +56,23 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
   async function submit(event: ApiEvent): Promise<ApiResult> {
     const now = context.now();
     const operation = validateOperationInput(parseJsonBody(event), { now });
-    const bodyHash = sha256Hex(canonicalJson(operation));
-    const busEvent = buildOperationEvent(operation, {
-      source: settings.eventSource,
-      hashKey: await hashKey.get(),
-    });
+    const key = await hashKey.get();
+    const fingerprint = bodyHash(operation, key);
+    const busEvent = buildOperationEvent(operation, { source: settings.eventSource, hashKey: key });
     const nowIso = new Date(now).toISOString();
     const { created, record } = await operations.recordOnce(
       {
         operationId: operation.id,
         customerId: operation.customerId,
         status: "recorded",
-        bodyHash,
+        bodyHash: fingerprint,
         event: busEvent,
         recordedAt: nowIso,
       },
       Math.floor(now / 1000) + retentionDays * SECONDS_PER_DAY,
     );
     const log = context.logger.child({ operationId: operation.id });
-    if (!created && record.bodyHash !== bodyHash) {
+    if (!created && record.bodyHash !== fingerprint) {
       throw domainError(
         ERROR_CODES.conflict,
         `Operation ${operation.id} was already recorded with a different body; a new operation needs a new id`,

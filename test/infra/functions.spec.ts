@@ -96,9 +96,10 @@ describe("infra: functions", function () {
       expect(() => FACTORIES[id]({ env }), id).to.not.throw();
       expect(Object.values(ENVIRONMENT), id).to.include.members(Object.keys(env));
       expect(Object.keys(env), id).to.not.include(
-        ENVIRONMENT.logLevel,
+        "AWS_LAMBDA_LOG_LEVEL",
         "Lambda sets it from the logging config",
       );
+      expect(env[ENVIRONMENT.logLevel], id).to.equal("INFO");
       expect(JSON.stringify(env), id).to.not.include(MOCK_HASH_KEY);
     }
     const notify = environmentOf(functions.notify);
@@ -108,6 +109,22 @@ describe("infra: functions", function () {
     expect(notify[ENVIRONMENT.leaseSeconds]).to.equal("120");
     expect(notify[ENVIRONMENT.templatePrefix]).to.equal("bank-notif-prod");
     expect(Object.keys(environmentOf(functions.customersApi))).to.not.include(ENVIRONMENT.hashKeySecretId);
+  });
+
+  it("space notify's sends so that its maximum concurrency × each worker's rate stays within sesMaxSendRate", () => {
+    for (const [run, sesMaxSendRate, concurrency, intervalMs] of [
+      [dev, 1, 2, 2000],
+      [prod, 50, 10, 200],
+    ] as const) {
+      const mapping = onlyOfType(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
+      expect(byArn(run, mapping.inputs.functionName)?.inputs.name).to.match(/-notify$/);
+      const maximumConcurrency = (mapping.inputs.scalingConfig as { maximumConcurrency: number })
+        .maximumConcurrency;
+      const interval = Number(environmentOf(functionsOf(run).notify)[ENVIRONMENT.sendIntervalMs]);
+      expect(maximumConcurrency, run.stack).to.equal(concurrency);
+      expect(interval, run.stack).to.equal(intervalMs);
+      expect(maximumConcurrency * (1000 / interval), run.stack).to.be.at.most(sesMaxSendRate);
+    }
   });
 
   it("each assume their own role, which only Lambda can assume", () => {

@@ -3,9 +3,54 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
 import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
 import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
-import { apiEvent, BAD_CHECKSUM_IBAN, validCustomer, validOperation } from "../support/sampleData";
+import type { FieldError } from "../../runtime/domain/errors";
+import type { ApiResult } from "../../runtime/handlers/http";
+import {
+  apiEvent,
+  BAD_CHECKSUM_IBAN,
+  OTHER_VALID_IBAN,
+  uniqueId,
+  validCustomer,
+  validOperation,
+  VALID_IBAN,
+} from "../support/sampleData";
 
-type Case = [name: string, body: unknown, field: string];
+/** A bad body, the field its error must name, and the rule it must name when the case is about one. */
+type Case = [name: string, body: unknown, field: string, rule?: string];
+
+/**
+ * The body as JSON text with one more member named `name` at the end of the object at `objectPath`,
+ * which already has a member of that name. `nameAsWritten` is how the repeated name is spelled in the
+ * text, escapes included.
+ */
+function withRepeatedMember(
+  body: Record<string, unknown>,
+  objectPath: string[],
+  nameAsWritten: string,
+  value: unknown,
+): string {
+  const copy = structuredClone(body);
+  const target = objectPath.reduce((object, key) => object[key] as Record<string, unknown>, copy);
+  target["\u0000repeated"] = value;
+  return JSON.stringify(copy).replace('"\\u0000repeated"', `"${nameAsWritten}"`);
+}
+
+/** Unicode's Bidi_Control characters: each reorders the text displayed around it. */
+const BIDI_CONTROLS = [
+  "\u061c",
+  "\u200e",
+  "\u200f",
+  "\u202a",
+  "\u202b",
+  "\u202c",
+  "\u202d",
+  "\u202e",
+  "\u2066",
+  "\u2067",
+  "\u2068",
+  "\u2069",
+];
+const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 
 const OPERATIONS: Case[] = [
   ["a body that is not JSON", "{not json", "(body)"],
@@ -98,6 +143,85 @@ const OPERATIONS: Case[] = [
     validOperation({ counterparty: { iban: BAD_CHECKSUM_IBAN } }),
     "counterparty.iban",
   ],
+  // Each of these IBANs has valid mod-97 check digits; only the IBAN registry's rules refuse them.
+  [
+    "a French IBAN one character short",
+    validOperation({ accountIban: "FR133000600001123456789018" }),
+    "accountIban",
+    "iban-length",
+  ],
+  [
+    "an IBAN of a country that has none (XX)",
+    validOperation({ accountIban: "XX57WEST12345698765432" }),
+    "accountIban",
+    "iban-country",
+  ],
+  [
+    "a letter in a German BBAN",
+    validOperation({ counterparty: { iban: "DE47370400440532013A00" } }),
+    "counterparty.iban",
+    "iban-format",
+  ],
+  [
+    "a second customerId, which JSON.parse would keep instead of the first",
+    withRepeatedMember(validOperation(), [], "customerId", "someone-else"),
+    "customerId",
+    "duplicate",
+  ],
+  [
+    "a second amount.value",
+    withRepeatedMember(validOperation(), ["amount"], "value", "9999.99"),
+    "amount.value",
+    "duplicate",
+  ],
+  [
+    "a second counterparty.iban written with an escape",
+    withRepeatedMember(
+      validOperation({ counterparty: { iban: OTHER_VALID_IBAN } }),
+      ["counterparty"],
+      "\\u0069ban",
+      VALID_IBAN,
+    ),
+    "counterparty.iban",
+    "duplicate",
+  ],
+  ...BIDI_CONTROLS.map((char): Case => [
+    `the bidirectional control ${codePoint(char)} in the description`,
+    validOperation({ description: `Refund ${char}gnp.exe` }),
+    "description",
+    "bidi-control",
+  ]),
+  [
+    "a right-to-left override in the counterparty name",
+    validOperation({ counterparty: { name: "ACME \u202eLTD" } }),
+    "counterparty.name",
+    "bidi-control",
+  ],
+  [
+    "an unpaired high surrogate in the description",
+    validOperation({ description: "Salary \ud800" }),
+    "description",
+    "unicode",
+  ],
+  [
+    "an unpaired low surrogate in the counterparty name",
+    validOperation({ counterparty: { name: "\udc00ACME" } }),
+    "counterparty.name",
+    "unicode",
+  ],
+  [
+    "surrogates in the wrong order in the description",
+    validOperation({ description: "\ude00\ud83d" }),
+    "description",
+    "unicode",
+  ],
+  ["an unpaired surrogate in a member name", validOperation({ "note\ud800": "x" }), "note\ud800", "unicode"],
+  ...["-0.00", "-0", "-0.0"].map((value): Case => [
+    `a negative zero balance "${value}"`,
+    validOperation({ balanceAfter: { value, currency: "EUR" } }),
+    "balanceAfter.value",
+    "negative-zero",
+  ]),
 ];
 
 const CUSTOMERS: Case[] = [
@@ -144,76 +268,168 @@ const CUSTOMERS: Case[] = [
     validCustomer({ preferences: { minimumAmounts: { EUR: 50 } } }),
     "preferences.minimumAmounts.EUR",
   ],
+  [
+    'a second email written "\\u0065mail", which JSON.parse would keep instead of the first',
+    withRepeatedMember(validCustomer(), [], "\\u0065mail", "attacker@example.com"),
+    "email",
+    "duplicate",
+  ],
+  [
+    "a threshold given twice",
+    withRepeatedMember(
+      validCustomer({ preferences: { minimumAmounts: { EUR: "50.00" } } }),
+      ["preferences", "minimumAmounts"],
+      "EUR",
+      "0.00",
+    ),
+    "preferences.minimumAmounts.EUR",
+    "duplicate",
+  ],
+  [
+    "a left-to-right isolate in the display name",
+    validCustomer({ displayName: "Camille \u2066Martin" }),
+    "displayName",
+    "bidi-control",
+  ],
+  [
+    "an unpaired surrogate in the display name",
+    validCustomer({ displayName: "Camille \udbff" }),
+    "displayName",
+    "unicode",
+  ],
 ];
 
 describe("bad input changes nothing", () => {
   let fixture: RuntimeFixture;
   let submitOperation: ReturnType<typeof createOperationsApiHandler>;
   let customersApi: ReturnType<typeof createCustomersApiHandler>;
-  let eventsBefore: number;
 
   before(async () => {
     fixture = await createRuntimeFixture();
     submitOperation = createOperationsApiHandler(fixture.options());
     customersApi = createCustomersApiHandler(fixture.options());
-    eventsBefore = fixture.services.events.length;
   });
 
-  for (const [name, body, field] of OPERATIONS) {
+  /** Every item of this file's table, and the number of events on the bus. */
+  async function state() {
+    const scan = await new DynamoDBClient({}).send(new ScanCommand({ TableName: fixture.tableName }));
+    return { items: scan.Items ?? [], events: fixture.services.events.length };
+  }
+
+  /** Runs a request that must be refused, and checks that it left no record and no event behind. */
+  async function refused(request: () => Promise<ApiResult>, status = 400) {
+    const before = await state();
+    const response = await request();
+    expect(response.statusCode, response.body.slice(0, 2000)).to.equal(status);
+    expect(await state(), "the table and the bus are unchanged").to.deep.equal(before);
+    return { response, error: JSON.parse(response.body).error };
+  }
+
+  function expectField(fields: FieldError[], field: string, rule?: string) {
+    const named = fields.find((f) => f.field === field && (rule === undefined || f.rule === rule));
+    expect(named, JSON.stringify(fields)).to.not.equal(undefined);
+    expect(named!.message).to.be.a("string").and.not.equal("");
+    expect(named!.rule).to.be.a("string");
+  }
+
+  for (const [name, body, field, rule] of OPERATIONS) {
     it(`rejects an operation with ${name}, naming ${field}`, async () => {
-      const response = await submitOperation(apiEvent("POST", "/operations", { body }));
-      expect(response.statusCode, response.body).to.equal(400);
-      const { error } = JSON.parse(response.body);
+      const { error } = await refused(() => submitOperation(apiEvent("POST", "/operations", { body })));
       expect(error.code).to.be.oneOf(["VALIDATION_FAILED", "INVALID_JSON"]);
-      if (error.code === "VALIDATION_FAILED") {
-        const named = error.fields.find((f: { field: string }) => f.field === field);
-        expect(named, JSON.stringify(error.fields)).to.not.equal(undefined);
-        expect(named.message).to.be.a("string").and.not.equal("");
-        expect(named.rule).to.be.a("string");
-      } else {
-        expect(field).to.equal("(body)");
-      }
+      if (error.code === "VALIDATION_FAILED") expectField(error.fields, field, rule);
+      else expect(field).to.equal("(body)");
     });
   }
 
-  for (const [name, body, field] of CUSTOMERS) {
+  for (const [name, body, field, rule] of CUSTOMERS) {
     it(`rejects a customer with ${name}, naming ${field}`, async () => {
-      const response = await customersApi(
-        apiEvent("PUT", "/customers/{id}", { id: "bad-input-customer", body }),
+      const { error } = await refused(() =>
+        customersApi(apiEvent("PUT", "/customers/{id}", { id: uniqueId("bad-input"), body })),
       );
-      expect(response.statusCode, response.body).to.equal(400);
-      const { error } = JSON.parse(response.body);
       expect(error.code).to.equal("VALIDATION_FAILED");
-      expect(error.fields.map((f: { field: string }) => f.field)).to.include(field);
+      expectField(error.fields, field, rule);
     });
   }
 
-  it("rejects an empty PATCH and an unknown PATCH field", async () => {
-    await customersApi(apiEvent("PUT", "/customers/{id}", { id: "patched", body: validCustomer() }));
+  it("rejects an empty PATCH and an unknown PATCH field, and the customer stays as it was", async () => {
+    const id = uniqueId("patched");
+    await customersApi(apiEvent("PUT", "/customers/{id}", { id, body: validCustomer() }));
     for (const [body, field] of [
       [{}, "(body)"],
       [{ nickname: "x" }, "nickname"],
     ] as const) {
-      const response = await customersApi(apiEvent("PATCH", "/customers/{id}", { id: "patched", body }));
-      expect(response.statusCode).to.equal(400);
-      expect(JSON.parse(response.body).error.fields.map((f: { field: string }) => f.field)).to.include(field);
+      const { error } = await refused(() => customersApi(apiEvent("PATCH", "/customers/{id}", { id, body })));
+      expectField(error.fields, field);
     }
   });
 
   it("reports every bad field of one request at once", async () => {
-    const response = await submitOperation(
-      apiEvent("POST", "/operations", {
-        body: validOperation({ kind: "refund", accountIban: BAD_CHECKSUM_IBAN, extra: 1 }),
-      }),
+    const { error } = await refused(() =>
+      submitOperation(
+        apiEvent("POST", "/operations", {
+          body: validOperation({ kind: "refund", accountIban: BAD_CHECKSUM_IBAN, extra: 1 }),
+        }),
+      ),
     );
-    const fields = JSON.parse(response.body).error.fields.map((f: { field: string }) => f.field);
-    expect(fields).to.include.members(["kind", "accountIban", "extra"]);
+    expect(error.fields.map((f: FieldError) => f.field)).to.include.members(["kind", "accountIban", "extra"]);
   });
 
-  it("left no record and no event behind", async () => {
-    const scan = await new DynamoDBClient({}).send(new ScanCommand({ TableName: fixture.tableName }));
-    const keys = (scan.Items ?? []).map((item) => item.pk.S);
-    expect(keys).to.deep.equal(["CUSTOMER#patched"]);
-    expect(fixture.services.events.length).to.equal(eventsBefore);
+  describe("huge bodies", () => {
+    const unknownName = (index: number) => `k${String(index).padStart(6, "0")}`;
+
+    /** `{"k000000":0,"k000001":0,...}` with `count` members, then the valid operation's fields. */
+    function manyUnknownFields(count: number, extra: Record<string, unknown> = {}): string {
+      const unknown = Array.from({ length: count }, (_, index) => `"${unknownName(index)}":0`).join(",");
+      return `{${unknown},${JSON.stringify(validOperation(extra)).slice(1)}`;
+    }
+
+    it("answers a 1 MB body of 87,000 unknown fields with a small 413, plain or base64-encoded", async () => {
+      const body = manyUnknownFields(87_000);
+      expect(Buffer.byteLength(body)).to.be.above(1_000_000);
+      for (const event of [
+        apiEvent("POST", "/operations", { body }),
+        {
+          ...apiEvent("POST", "/operations"),
+          body: Buffer.from(body).toString("base64"),
+          isBase64Encoded: true,
+        },
+      ]) {
+        const { response, error } = await refused(() => submitOperation(event), 413);
+        expect(response.body.length).to.be.below(1000);
+        expect(error.code).to.equal("PAYLOAD_TOO_LARGE");
+        expect(error.fields).to.deep.equal([
+          { field: "(body)", rule: "max-size", message: "the body must be at most 65536 bytes" },
+        ]);
+      }
+      const { error } = await refused(
+        () => customersApi(apiEvent("PUT", "/customers/{id}", { id: uniqueId("huge"), body })),
+        413,
+      );
+      expect(error.code).to.equal("PAYLOAD_TOO_LARGE");
+    });
+
+    it("lists 20 field errors of a body just under 64 KiB with 5,000 unknown fields, the last one counting the others", async () => {
+      const body = manyUnknownFields(5000);
+      expect(Buffer.byteLength(body)).to.be.within(60_000, 65_536);
+      const { response, error } = await refused(() =>
+        submitOperation(apiEvent("POST", "/operations", { body })),
+      );
+      expect(response.body.length).to.be.below(10_000);
+      expect(error.fields).to.have.length(20);
+      expect(error.fields.slice(0, 19).map((f: FieldError) => f.field)).to.deep.equal(
+        Array.from({ length: 19 }, (_, index) => unknownName(index)),
+      );
+      expect(error.fields[19]).to.include({ field: "(body)", rule: "unknown" });
+      expect(error.fields[19].message).to.include("4981 more unknown fields");
+      expect(error).to.not.have.property("fieldsOmitted");
+    });
+
+    it("counts the field errors it does not list", async () => {
+      const body = manyUnknownFields(5000, { kind: "refund", accountIban: BAD_CHECKSUM_IBAN });
+      const { error } = await refused(() => submitOperation(apiEvent("POST", "/operations", { body })));
+      expect(error.fields).to.have.length(20);
+      expect(error.fieldsOmitted).to.equal(2);
+      expect(error.message).to.include("and 2 more field errors not listed");
+    });
   });
 });

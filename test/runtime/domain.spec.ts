@@ -1,8 +1,11 @@
 import { expect } from "chai";
 import { compareMoney, routingAmount, toMinorUnits, minorDigits } from "../../runtime/domain/money";
-import { hasValidIbanChecksum, ibanLast4, maskAccount } from "../../runtime/domain/iban";
+import { ibanLast4, ibanProblem, maskAccount } from "../../runtime/domain/iban";
 import { formatInstant, formatMoney } from "../../runtime/domain/formatting";
 import { escapeHtml } from "../../runtime/domain/escapeHtml";
+import { displaySafeText } from "../../runtime/domain/unicodeText";
+import { createSendPacer } from "../../runtime/domain/sendPacer";
+import { ambiguousJsonFields } from "../../runtime/domain/strictJson";
 import { decideNotification } from "../../runtime/domain/notificationDecision";
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import { keyedHash } from "../../runtime/domain/privacy";
@@ -59,10 +62,29 @@ describe("domain: money", () => {
 });
 
 describe("domain: IBAN", () => {
-  it("checks the ISO 13616 mod-97 checksum", () => {
-    expect(hasValidIbanChecksum(VALID_IBAN)).to.equal(true);
-    expect(hasValidIbanChecksum("GB82 WEST 1234 5698 7654 32")).to.equal(true);
-    expect(hasValidIbanChecksum("GB82WEST12345698765433")).to.equal(false);
+  it("checks the ISO 13616 mod-97 checksum, of an IBAN typed with spaces too", () => {
+    expect(ibanProblem(VALID_IBAN)).to.equal(undefined);
+    expect(ibanProblem("GB82 WEST 1234 5698 7654 32")).to.equal(undefined);
+    expect(ibanProblem("GB82WEST12345698765433")).to.deep.equal({
+      rule: "iban-checksum",
+      problem: "has a wrong checksum; check for a typing error",
+    });
+  });
+
+  it("knows each country's IBAN length and BBAN format, where a mod-97 checksum alone would pass", () => {
+    // Each of these has valid check digits: only the registry's rules refuse them.
+    expect(ibanProblem("FR133000600001123456789018")).to.deep.equal({
+      rule: "iban-length",
+      problem: "must be 27 characters long for FR, not 26",
+    });
+    expect(ibanProblem("XX57WEST12345698765432")).to.deep.equal({
+      rule: "iban-country",
+      problem: 'must start with the code of a country that uses IBANs, not "XX"',
+    });
+    expect(ibanProblem("DE47370400440532013A00")).to.deep.equal({
+      rule: "iban-format",
+      problem: "does not have the format of a DE IBAN (letters or digits where the other is expected)",
+    });
   });
 
   it("shows only the last four characters", () => {
@@ -78,6 +100,20 @@ describe("domain: formatting", () => {
     expect(formatMoney({ value: "12345678901234567.89", currency: "EUR" }, "en")).to.equal(
       "€12,345,678,901,234,567.89",
     );
+  });
+
+  it("shows a negative zero, which the bus accepts from producers, without its sign", () => {
+    expect(formatMoney({ value: "-0.00", currency: "EUR" }, "en-GB")).to.equal("€0.00");
+    expect(formatMoney({ value: "-0", currency: "EUR" }, "fr-FR")).to.equal("0,00\u00a0€");
+    expect(formatMoney({ value: "-0.10", currency: "EUR" }, "en-GB")).to.equal("-€0.10");
+  });
+
+  it("shows free text without any of Unicode's 12 bidirectional controls, and unpaired surrogates as U+FFFD", () => {
+    const controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069";
+    expect([...controls].map(displaySafeText)).to.deep.equal(Array(12).fill(""));
+    expect(displaySafeText("Refund \u202egnp.exe")).to.equal("Refund gnp.exe");
+    expect(displaySafeText("a\ud800b\udc00")).to.equal("a\ufffdb\ufffd");
+    expect(displaySafeText("שלום 😀 Zoë")).to.equal("שלום 😀 Zoë");
   });
 
   it("formats instants in the customer's time zone and language", () => {
@@ -277,5 +313,49 @@ describe("domain: statuses and SES feedback", () => {
       }),
     ).to.deep.include({ status: "rendering-failed" });
     expect(interpretSesEvent({ detail: { eventType: "Open", mail } })).to.equal(undefined);
+  });
+});
+
+describe("domain: strict JSON", () => {
+  it("names a repeated member by its path, inside arrays and under an escaped spelling", () => {
+    expect(ambiguousJsonFields('{"a":[{"b":1,"\\u0062":2}],"c":{"d":{}}}')).to.deep.equal([
+      {
+        field: "a[0].b",
+        rule: "duplicate",
+        message: "a[0].b is given more than once in the same object; send each member once",
+      },
+    ]);
+    expect(ambiguousJsonFields('{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":1}]}')).to.deep.equal([]);
+  });
+
+  it("names strings and member names that hold an unpaired surrogate, unless told to let them through", () => {
+    const text = '{"a":["\\ud83d\\ude00","\\ud83d"],"\\udc00":1}';
+    expect(ambiguousJsonFields(text).map(({ field, rule }) => `${field} ${rule}`)).to.deep.equal([
+      "a[1] unicode",
+      "\udc00 unicode",
+    ]);
+    expect(ambiguousJsonFields(text, { allowUnpairedSurrogates: true })).to.deep.equal([]);
+  });
+});
+
+describe("domain: send pacing", () => {
+  it("lets the first send go at once, then spaces each from the one before by the interval", async () => {
+    let now = 1_000;
+    const sleeps: number[] = [];
+    const pacer = createSendPacer({
+      intervalMs: 200,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    await pacer.wait();
+    await pacer.wait();
+    now += 50;
+    await pacer.wait();
+    now += 500;
+    await pacer.wait();
+    expect(sleeps).to.deep.equal([200, 150]);
   });
 });

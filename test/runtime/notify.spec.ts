@@ -117,15 +117,42 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(await evidenceKeys(operationId)).to.have.length(1);
   });
 
-  it("sends one e-mail when five deliveries race; the losers are retried later and then do nothing", async () => {
+  it("sends one e-mail when five deliveries race; the four losers are retried later and then do nothing", async () => {
     const { id, email } = await customer();
     const event = await submitted({ customerId: id });
-    const results = await Promise.all(Array.from({ length: 5 }, () => deliver(event)));
-    const failed = results.filter((result) => result.batchItemFailures.length > 0).length;
+    // The winner's SendEmail waits until four deliveries have answered, so all four lose the race
+    // while it holds the lease; a fifth answer first would mean a second winner, and the gate's
+    // timeout lets the test say so rather than hang.
+    let answered = 0;
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const gateTimer = setTimeout(openGate, 5000);
+    const ses = new SESv2Client({});
+    ses.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "SendEmailCommand") await gate;
+        return next(args);
+      },
+      { step: "initialize", name: "holdTheWinnersSend" },
+    );
+    const racing = createNotifyHandler(fixture.options({ clients: { ses } }));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        racing(sqsEvent(envelopeBody(event, "deposit"))).then((result) => {
+          answered += 1;
+          if (answered === 4) openGate();
+          return result;
+        }),
+      ),
+    );
+    clearTimeout(gateTimer);
+    const losers = results.filter((result) => result.batchItemFailures.length > 0).length;
+    expect(losers).to.equal(4);
     expect(await fixture.emailsTo(email)).to.have.length(1);
-    expect(failed).to.be.at.most(4);
-    for (let i = 0; i < failed; i++) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    for (let i = 0; i < losers; i++) expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.have.length(1);
+    const [record] = await notificationsOf(JSON.parse(event.Detail).operationId);
+    expect(record).to.include({ status: "sent", attempts: 1 });
   });
 
   it("sends two notifications, each once, for a large deposit that matched its kind's rule and the large-amount rule", async () => {
@@ -285,6 +312,92 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(await fixture.emailsTo(email)).to.have.length(1);
   });
 
+  /** A DynamoDB client whose writes of the `sent` outcome throw a throttling error `failures` times. */
+  function throttlingSentWrites(failures: number) {
+    const dynamodb = new DynamoDBClient({});
+    const writes = { attempts: 0 };
+    // The build step runs once per command sent, before the SDK's own retries.
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const values = (args.input as { ExpressionAttributeValues?: Record<string, { S?: string }> })
+          .ExpressionAttributeValues;
+        if (Object.values(values ?? {}).some((value) => value.S === "sent")) {
+          writes.attempts += 1;
+          if (writes.attempts <= failures) {
+            throw Object.assign(new Error("The level of configured provisioned throughput was exceeded"), {
+              name: "ProvisionedThroughputExceededException",
+              $metadata: { httpStatusCode: 400 },
+            });
+          }
+        }
+        return next(args);
+      },
+      { step: "build", name: "throttleSentWrites" },
+    );
+    return { dynamodb, writes };
+  }
+
+  it("records the sent outcome after two throttled writes, backing off 200 then 400 ms: one e-mail, no redelivery", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const { dynamodb, writes } = throttlingSentWrites(2);
+    const sleeps: number[] = [];
+    const handler = createNotifyHandler(
+      fixture.options({ clients: { dynamodb }, sleep: async (ms) => void sleeps.push(ms) }),
+    );
+    expect((await handler(sqsEvent(envelopeBody(event, "deposit")))).batchItemFailures).to.deep.equal([]);
+    expect(writes.attempts).to.equal(3);
+    expect(sleeps).to.deep.equal([200, 400]);
+    const mails = await fixture.emailsTo(email);
+    expect(mails).to.have.length(1);
+    const [record] = await notificationsOf(JSON.parse(event.Detail).operationId);
+    expect(record).to.include({ status: "sent", sesMessageId: mails[0].messageId });
+  });
+
+  it("gives up after three throttled writes of the sent outcome and reports the record for redelivery", async () => {
+    const { id, email } = await customer();
+    const event = await submitted({ customerId: id });
+    const { dynamodb, writes } = throttlingSentWrites(Infinity);
+    const handler = createNotifyHandler(fixture.options({ clients: { dynamodb }, sleep: async () => {} }));
+    expect((await handler(sqsEvent(envelopeBody(event, "deposit")))).batchItemFailures).to.have.length(1);
+    expect(writes.attempts).to.equal(3);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+  });
+
+  it("spaces one worker's sends by the interval the stack gives it, across batches", async () => {
+    const recipients = await Promise.all([customer(), customer(), customer()]);
+    const events = await Promise.all(recipients.map(({ id }) => submitted({ customerId: id })));
+    let now = fixture.clock.now;
+    const sleeps: number[] = [];
+    const sentAt: number[] = [];
+    const ses = new SESv2Client({});
+    ses.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "SendEmailCommand") sentAt.push(now);
+        return next(args);
+      },
+      { step: "initialize", name: "recordSendTimes" },
+    );
+    const paced = createNotifyHandler(
+      fixture.options({
+        env: { ...fixture.env, SES_SEND_INTERVAL_MS: "2000" },
+        clients: { ses },
+        now: () => now,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+      }),
+    );
+    const batch = sqsEvent(...events.slice(0, 2).map((event) => envelopeBody(event, "deposit")));
+    expect((await paced(batch)).batchItemFailures).to.deep.equal([]);
+    now += 500;
+    expect((await paced(sqsEvent(envelopeBody(events[2], "deposit")))).batchItemFailures).to.deep.equal([]);
+    expect(sleeps).to.deep.equal([2000, 1500]);
+    expect(sentAt.slice(1).map((at, index) => at - sentAt[index])).to.deep.equal([2000, 2000]);
+    for (const { email } of recipients) expect(await fixture.emailsTo(email)).to.have.length(1);
+  });
+
   it("retries an unknown customer for a while, so a customer created just after the operation is notified", async () => {
     const customerId = uniqueId("late");
     const email = fixture.uniqueAddress("late");
@@ -321,6 +434,33 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(mail.body.html).to.include("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(mail.body.html).to.include("Tom &amp; Jerry&#x27;s &quot;Bar&quot;");
     expect(mail.body.text).to.include(`Tom & Jerry's "Bar"`);
+  });
+
+  it("shows free text from the bus in the order it was written, as valid Unicode, and a negative zero balance without its sign", async () => {
+    const { id, email } = await customer();
+    const operation = validateOperationInput(validOperation({ customerId: id }));
+    const { detail } = buildOperationEvent(operation, {
+      source: EVENT_SOURCE,
+      hashKey: fixture.services.secrets[fixture.env.HASH_KEY_SECRET_ID],
+    });
+    detail.description = "Refund \u202egnp.exe";
+    detail.counterparty = { name: "\u2067ACME\u2069 \u200fLtd \ud800" };
+    detail.balanceAfter = { value: "-0.00", currency: "EUR" };
+    const event: RecordedEvent = {
+      Source: EVENT_SOURCE,
+      DetailType: "deposit",
+      Detail: JSON.stringify(detail),
+      eventId: uniqueId("evt"),
+    };
+    expect((await deliver(event)).batchItemFailures).to.deep.equal([]);
+    const [mail] = await fixture.emailsTo(email);
+    for (const part of [mail.subject, mail.body.text!, mail.body.html!]) {
+      expect(part).to.not.match(/\p{Bidi_Control}/u);
+      expect(part.isWellFormed()).to.equal(true);
+    }
+    expect(mail.body.text).to.include("Refund gnp.exe").and.include("ACME Ltd \ufffd");
+    expect(mail.body.html).to.include("Refund gnp.exe");
+    expect(mail.body.text).to.include("\u00a0: 0,00\u00a0€").and.not.include("-0,00");
   });
 
   it("suppresses, with the reason recorded, for opt-outs, thresholds and unknown customers, but never a security alert", async () => {
@@ -402,9 +542,13 @@ describe("notify: from a queued event to exactly one e-mail", () => {
         envelopeBody(withDetail({ description: "line one\nline two" }), "deposit"),
         envelopeBody(withDetail({ version: 2 }), "deposit"),
         envelopeBody(withDetail({ amount: { value: "12.345", currency: "EUR" } }), "deposit"),
+        envelopeBody(withDetail({}), "deposit").replace(
+          '"customerId":',
+          `"customerId":${JSON.stringify(uniqueId("other-customer"))},"customerId":`,
+        ),
       ),
     );
-    expect(result.batchItemFailures).to.have.length(6);
+    expect(result.batchItemFailures).to.have.length(7);
     expect(await notificationsOf(detail.operationId)).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.deep.equal([]);
   });

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import sinon from "sinon";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -100,9 +102,34 @@ describe("POST /operations and GET /operations/{id}", () => {
     const response = await submit(operation, handler);
     expect(response.statusCode).to.equal(503);
     expect(JSON.parse(response.body).error.code).to.equal("THROTTLED");
+    expect(response.body).to.not.include("Rate exceeded").and.not.include("ThrottlingException");
     sinon.restore();
     expect((await submit(operation)).statusCode).to.equal(202);
     expect(eventsFor(operation.id as string)).to.have.length(1);
+  });
+
+  it("answers a retryable failure with a generic message and the request id, and logs the AWS error under that id", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const eventBridge = new EventBridgeClient({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 });
+    const handler = createOperationsApiHandler(fixture.options({ clients: { eventBridge } }));
+    const request = apiEvent("POST", "/operations", { body: validOperation() });
+    const response = await handler(request);
+    expect(response.statusCode).to.equal(503);
+    expect(response.headers["retry-after"]).to.equal("1");
+    const requestId = request.requestContext!.requestId!;
+    expect(JSON.parse(response.body)).to.deep.equal({
+      error: {
+        code: "UNAVAILABLE",
+        message: "The service is busy or unavailable; retry later, and quote the request id if it persists",
+        requestId,
+      },
+    });
+    const logged = fixture.logs.map((line) => JSON.parse(line)).find((line) => line.requestId === requestId);
+    expect(logged).to.include({ level: "ERROR", errorCode: "UNAVAILABLE" });
+    expect(logged.error.message).to.include("EventBridge PutEvents failed").and.include("ECONNREFUSED");
   });
 
   it("accepts an operation a few minutes in the future (clock skew) but not more", async () => {

@@ -82,7 +82,8 @@ describe("every handler survives Pulumi's closure serialization", function () {
   ] as const) {
     describe(`loaded by ${runtimeName}`, () => {
       it("customers API: PUT then GET", async () => {
-        const directory = await serialize(() => createCustomersApiHandler());
+        const now = fixture.clock.now;
+        const directory = await serialize(() => createCustomersApiHandler({ now: () => now }));
         const id = uniqueId("cust");
         const put = await invokeSerialized(
           directory,
@@ -101,7 +102,10 @@ describe("every handler survives Pulumi's closure serialization", function () {
       });
 
       it("operations API: POST validates, records and publishes; a bad body gets field errors", async () => {
-        const directory = await serialize(() => createOperationsApiHandler());
+        // The handler's clock is the fixture's, captured as a number: the sample operation happened at
+        // 2026-03-14T09:30Z, half an hour before it, whatever the machine's clock says.
+        const now = fixture.clock.now;
+        const directory = await serialize(() => createOperationsApiHandler({ now: () => now }));
         const accepted = await invokeSerialized(
           directory,
           node,
@@ -142,7 +146,8 @@ describe("every handler survives Pulumi's closure serialization", function () {
         );
         const event = fixture.services.events.find((e) => JSON.parse(e.Detail).operationId === operation.id)!;
 
-        const notify = await serialize(() => createNotifyHandler());
+        const now = fixture.clock.now;
+        const notify = await serialize(() => createNotifyHandler({ now: () => now }));
         const notified = await invokeSerialized(
           notify,
           node,
@@ -153,7 +158,7 @@ describe("every handler survives Pulumi's closure serialization", function () {
         const [mail] = await fixture.emailsTo(email);
         expect(mail.subject).to.include("1\u202f234,56\u00a0€");
 
-        const feedback = await serialize(() => createSesFeedbackHandler());
+        const feedback = await serialize(() => createSesFeedbackHandler({ now: () => now }));
         const delivered = await invokeSerialized(feedback, node, fixture.env, {
           source: "aws.ses",
           "detail-type": "Email Delivered",

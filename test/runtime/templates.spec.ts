@@ -34,6 +34,7 @@ import {
   sampleTemplateData,
 } from "../../tools/sampleNotifications";
 import { useLocalServices } from "../support/sharedServices";
+import { pathText, templatePaths, valuesAt } from "../support/templatePaths";
 
 type Field = keyof TemplateFields;
 type Part = "subject" | "html" | "text";
@@ -259,7 +260,7 @@ describe("e-mail templates", () => {
         }
         expect(email.subject).to.equal(email.subject.trim()).and.not.include("\n");
         for (const field of shownFields(kind)) {
-          if (data.text[field] === undefined) continue;
+          if (data.text[field] === "") continue;
           expect(email.text, `text part shows ${field}`).to.include(data.text[field]);
           expect(email.html, `HTML part shows ${field}`).to.include(data.html[field]);
         }
@@ -339,6 +340,118 @@ describe("e-mail templates", () => {
       });
     });
   }
+
+  describe("template data", () => {
+    /** The values an operation may lack: free text, balance and counterparty, and a blocked card's amount. */
+    const OPTIONAL = [
+      "amount",
+      "balanceAfter",
+      "description",
+      "counterpartyName",
+      "counterpartyAccount",
+    ] as const;
+    type Optional = (typeof OPTIONAL)[number];
+
+    /** The sample operation with every optional value, then without those in `absent`. */
+    function detailWithout(kind: NotificationKind, locale: Locale, absent: Optional[]): OperationEventDetail {
+      const sample = sampleOperationDetail(kind, locale);
+      const detail: OperationEventDetail = {
+        ...sample,
+        amount: sample.amount ?? { value: "12.30", currency: "EUR" },
+        balanceAfter: sample.balanceAfter ?? { value: "-45.60", currency: "EUR" },
+        description: sample.description ?? "Sample description",
+        counterparty: {
+          name: sample.counterparty?.name ?? "Jeanne Dupont",
+          account: sample.counterparty?.account ?? sample.account,
+        },
+      };
+      if (absent.includes("amount")) delete detail.amount;
+      if (absent.includes("balanceAfter")) delete detail.balanceAfter;
+      if (absent.includes("description")) delete detail.description;
+      if (absent.includes("counterpartyName")) delete detail.counterparty!.name;
+      if (absent.includes("counterpartyAccount")) delete detail.counterparty!.account;
+      if (!detail.counterparty!.name && !detail.counterparty!.account) delete detail.counterparty;
+      return detail;
+    }
+
+    /** Every subset of the optional values an operation of this kind may lack (the API requires an amount but for security alerts). */
+    function absences(kind: NotificationKind): Optional[][] {
+      const optional = OPTIONAL.filter((field) => field !== "amount" || isSecurityCritical(kind));
+      return optional.reduce<Optional[][]>(
+        (subsets, field) => [...subsets, ...subsets.map((subset) => [...subset, field])],
+        [[]],
+      );
+    }
+
+    it("the path extractor finds variables in mustaches, blocks, lists, helper arguments and parent paths", () => {
+      const source =
+        "{{a.b}} {{#if c}}{{d}}{{else}}{{e}}{{/if}} {{#each list}}{{x}} {{../f}} {{@index}}{{/each}} " +
+        "{{#with g}}{{h}}{{/with}} {{lookup i j}} {{#unless (lookup k l)}}{{n}}{{/unless}} {{@root.m}}";
+      expect(templatePaths(source).map(pathText)).to.have.members([
+        "a.b",
+        "c",
+        "d",
+        "e",
+        "list",
+        "list.[].x",
+        "f",
+        "g",
+        "g.h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "n",
+        "m",
+      ]);
+      expect(valuesAt({ list: [{ x: "1" }, {}] }, ["list", "[]", "x"])).to.deep.equal(["1", undefined]);
+    });
+
+    it("has every path that any part of any template references, for every kind, locale and combination of absent values", () => {
+      const missing: string[] = [];
+      let checked = 0;
+      for (const { kind, locale } of PAIRS) {
+        const template = templateFor(kind, locale);
+        const paths = PARTS.flatMap((part) => templatePaths(template[part]).map((path) => ({ part, path })));
+        expect(paths.length, `${kind}/${locale} references variables`).to.be.above(10);
+        for (const absent of absences(kind)) {
+          const data = buildTemplateData(detailWithout(kind, locale, absent), SAMPLE_RECIPIENTS[locale]);
+          for (const { part, path } of paths) {
+            checked += 1;
+            if (valuesAt(data, path).some((value) => typeof value !== "string")) {
+              missing.push(
+                `${kind}/${locale} ${part} ${pathText(path)} without ${absent.join(", ") || "nothing"}`,
+              );
+            }
+          }
+        }
+      }
+      expect(missing.slice(0, 20), `${missing.length} missing`).to.deep.equal([]);
+      expect(checked).to.be.above(5000);
+    });
+
+    it("hides the row of every absent value, as before: no label without its value", () => {
+      for (const { kind, locale } of PAIRS) {
+        for (const absent of absences(kind)) {
+          const where = `${kind}/${locale} without ${absent.join(", ") || "nothing"}`;
+          const data = buildTemplateData(detailWithout(kind, locale, absent), SAMPLE_RECIPIENTS[locale]);
+          const email = renderLikeSes(templateFor(kind, locale), data);
+          expect(
+            email.text.split("\n").filter((line) => /:\s*$/.test(line)),
+            `${where}: text lines with a label and no value`,
+          ).to.deep.equal([]);
+          expect(email.html, `${where}: HTML elements left empty`).to.not.match(
+            /<(td|th|strong|p|h1|title)\b[^>]*>\s*<\/\1>/,
+          );
+          for (const field of OPTIONAL) {
+            if (data.text[field] === "") continue;
+            if (!shownFields(kind).includes(field)) continue;
+            expect(email.text, `${where}: text part shows ${field}`).to.include(data.text[field]);
+          }
+        }
+      }
+    });
+  });
 
   describe("wording", () => {
     it("shows a French amount the way Intl formats it: 1 234,56 € with a narrow no-break space and a no-break space", () => {
