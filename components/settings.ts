@@ -51,9 +51,10 @@ export interface AlarmThresholds {
 export interface BankNotificationStackArgs {
   /**
    * Prefix of every physical name (tables, queues, functions, roles, rules, templates, alarms...), so
-   * that two instances in one account never collide. Lowercase letters, digits and "-", starting
-   * with a letter, at most 26 characters (the evidence bucket name adds account and region).
-   * Default: `<component name>-<stack>`.
+   * that two instances in one account never collide. Names AWS keeps unique across the account's
+   * regions (IAM roles and policies, the dashboard) also end with the region, so one prefix can be
+   * used in several regions. Lowercase letters, digits and "-", starting with a letter, at most 26
+   * characters (the evidence bucket name adds account and region). Default: `<component name>-<stack>`.
    */
   namePrefix?: string;
   /** `source` of the events core banking puts on the bus. Default "bank.core-banking". */
