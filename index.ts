@@ -46,6 +46,7 @@ export = () => {
     secretRecoveryWindowDays: config.getNumber("secretRecoveryWindowDays"),
     alarmEmail: config.get("alarmEmail"),
     alarmThresholds: config.getObject<Partial<AlarmThresholds>>("alarmThresholds"),
+    sesAccountReputationAlarms: config.getBoolean("sesAccountReputationAlarms"),
     lambdaRuntime: config.get("lambdaRuntime"),
     functionMemoryMb: config.getObject<Partial<Record<FunctionId, number>>>("functionMemoryMb"),
     functionTimeoutSeconds: config.getObject<Partial<Record<FunctionId, number>>>("functionTimeoutSeconds"),

@@ -13,7 +13,7 @@ export function createAccessPolicies(
   ctx: StackContext,
   deps: { restApi: aws.apigateway.RestApi; eventBus: aws.cloudwatch.EventBus },
 ) {
-  const { settings, names } = ctx;
+  const { settings } = ctx;
   const routeArns = (audience: Audience) =>
     API_ROUTES.filter((route) => route.audience === audience).map(
       (route) =>
@@ -22,7 +22,7 @@ export function createAccessPolicies(
   const producer = new aws.iam.Policy(
     `${ctx.name}-producer`,
     {
-      name: names.producerPolicy,
+      name: ctx.accountWideNames.producerPolicy,
       description:
         "Submit bank operations to the notification stack: POST /operations, or PutEvents on its bus",
       policy: policyDocument([
@@ -47,7 +47,7 @@ export function createAccessPolicies(
   const customerAdmin = new aws.iam.Policy(
     `${ctx.name}-customer-admin`,
     {
-      name: names.customerAdminPolicy,
+      name: ctx.accountWideNames.customerAdminPolicy,
       description: "Customer administration of the notification stack: every API route but POST /operations",
       policy: policyDocument([
         {

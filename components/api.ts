@@ -70,7 +70,7 @@ const GATEWAY_ERROR_TEMPLATE =
  * proxy integration, and gateway errors use the runtime's error shape.
  */
 /** The OpenAPI extension that carries a REST API's resource policy. */
-export const RESOURCE_POLICY_EXTENSION = "x-amazon-apigateway-policy";
+const RESOURCE_POLICY_EXTENSION = "x-amazon-apigateway-policy";
 
 export function openApiDocument(title: string, integrationUris: Record<ApiFunctionId, string>) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -178,7 +178,11 @@ export function apiResourcePolicyStatements(options: {
   return statements;
 }
 
-/** Access log line: who called what and how it ended; no body, no personal data. */
+/**
+ * Access log line: who called what and how it ended, with the authorization and integration error
+ * messages that execution logs would otherwise carry; no body, no personal data. Variables:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-variables-for-access-logging.html
+ */
 const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: "$context.requestId",
   extendedRequestId: "$context.extendedRequestId",
@@ -194,23 +198,30 @@ const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationLatency: "$context.integrationLatency",
   responseLatency: "$context.responseLatency",
   errorType: "$context.error.responseType",
+  errorMessage: "$context.error.message",
+  authorizeError: "$context.authorize.error",
+  integrationStatus: "$context.integration.status",
+  integrationError: "$context.integration.error",
   xrayTraceId: "$context.xrayTraceId",
 });
 
 /**
  * The account-level role API Gateway writes CloudWatch logs with. One per account and region, shared
- * with every API there, so the stack only sets it when asked to.
+ * with every API there, so the stack only sets it when asked to, and leaves it in place when the
+ * stack is destroyed: deleting it would stop the logs of every API in the region
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
  */
 function createAccountLoggingRole(ctx: StackContext) {
+  const shared = { retainOnDelete: true };
   const role = new aws.iam.Role(
     `${ctx.name}-apigw-cloudwatch`,
     {
-      name: ctx.names.apiGatewayCloudWatchRole,
+      name: ctx.accountWideNames.apiGatewayCloudWatchRole,
       description: "API Gateway writes execution and access logs of this region's APIs",
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags: ctx.settings.tags,
     },
-    ctx.opts(),
+    ctx.opts(shared),
   );
   const logGroups = ctx.arn("logs", "log-group:*");
   const rolePolicy = new aws.iam.RolePolicy(
@@ -235,12 +246,12 @@ function createAccountLoggingRole(ctx: StackContext) {
         },
       ]),
     },
-    ctx.opts(),
+    ctx.opts(shared),
   );
   const account = new aws.apigateway.Account(
     `${ctx.name}-apigw-account`,
     { cloudwatchRoleArn: role.arn },
-    ctx.opts({ dependsOn: [rolePolicy] }),
+    ctx.opts({ ...shared, dependsOn: [rolePolicy] }),
   );
   return { role, rolePolicy, account };
 }
@@ -324,7 +335,13 @@ export function createApi(ctx: StackContext, functions: StackFunctions, key: aws
       methodPath: "*/*",
       settings: {
         metricsEnabled: true,
-        loggingLevel: "ERROR",
+        // Execution logs would go to API-Gateway-Execution-Logs_<api id>/<stage>, a group API Gateway
+        // creates itself, without the stack key or a retention
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html). Its name
+        // holds the API's id, which depends on the functions and so on the key: the key policy could
+        // only name it with a wildcard over every API of the account. The access log carries the
+        // error messages instead.
+        loggingLevel: "OFF",
         dataTraceEnabled: false,
         throttlingRateLimit: settings.apiThrottlingRateLimit,
         throttlingBurstLimit: settings.apiThrottlingBurstLimit,

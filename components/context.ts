@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PhysicalNames } from "./naming";
+import { accountWideNames, type AccountWideNames, type PhysicalNames } from "./naming";
 import type { StackSettings } from "./settings";
 
 /** What every resource-group module receives from the component. */
@@ -10,6 +10,8 @@ export interface StackContext {
   parent: pulumi.ComponentResource;
   settings: StackSettings;
   names: PhysicalNames;
+  /** IAM and dashboard names, which are unique per account: they carry the region. */
+  accountWideNames: pulumi.Output<AccountWideNames>;
   accountId: pulumi.Output<string>;
   region: pulumi.Output<string>;
   partition: pulumi.Output<string>;
@@ -34,6 +36,7 @@ export function createStackContext(
     parent,
     settings,
     names,
+    accountWideNames: region.apply((current) => accountWideNames(names.prefix, current)),
     accountId,
     region,
     partition,

@@ -17,13 +17,16 @@ import {
 } from "./functions";
 import { denyInsecureTransport, policyDocument } from "./iam";
 
-/** Retry policy of every rule target: EventBridge's maxima, after which the event goes to the delivery DLQ. */
-export const RULE_TARGET_RETRY_POLICY = {
+/**
+ * Retry policy of every rule target: EventBridge's maxima (185 attempts, 24 hours), after which the
+ * event goes to the delivery DLQ. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
+ */
+const RULE_TARGET_RETRY_POLICY = {
   maximumEventAgeInSeconds: 86_400,
   maximumRetryAttempts: 185,
 } as const;
-/** Deliveries of one notify queue message before it moves to the notify DLQ. */
-export const NOTIFY_MAX_RECEIVE_COUNT = 5;
+/** Deliveries of one notify queue message before it moves to the notify DLQ (SQS accepts 1 to 1,000). */
+const NOTIFY_MAX_RECEIVE_COUNT = 5;
 /** Messages one notify invocation sends per second (each is a few DynamoDB calls, one SES call, one S3 put). */
 export const SENDS_PER_SECOND_PER_INVOCATION = 5;
 /** Lambda's bounds for an SQS event source's maximum concurrency. */

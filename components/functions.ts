@@ -20,7 +20,7 @@ import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
  * run time: deployment tools, and `type-fest`, which holds TypeScript types only. `@pulumi/*` are
  * left out by Pulumi already; they are named so that the list says what the archive must never hold.
  */
-export const DEPLOYMENT_ONLY_PACKAGES = [
+const DEPLOYMENT_ONLY_PACKAGES = [
   "@pulumi/pulumi",
   "@pulumi/aws",
   "@pulumi/awsx",
@@ -281,7 +281,7 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
     const role = new aws.iam.Role(
       `${ctx.name}-${slug}`,
       {
-        name: names.roles[id],
+        name: ctx.accountWideNames.roles[id],
         description: `Execution role of ${names.functions[id]}`,
         assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
         tags: settings.tags,

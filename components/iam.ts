@@ -44,17 +44,6 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
-/**
- * Actions for which AWS defines no resource type: `"Resource": "*"` is the only value that works.
- * These are the only actions an identity policy of this stack may grant on `*`; each says why.
- */
-export const ACTIONS_WITHOUT_RESOURCE_TYPES: Readonly<Record<string, string>> = {
-  "xray:PutTraceSegments":
-    "X-Ray defines no resource type for uploading segments; Lambda active tracing sends them with the function's role.",
-  "xray:PutTelemetryRecords":
-    "X-Ray defines no resource type for telemetry; Lambda active tracing sends it with the function's role.",
-};
-
 /** Refuses requests that do not use TLS: the statement every resource policy of the stack starts with. */
 export function denyInsecureTransport(action: string | string[], resource: Values): PolicyStatementInput {
   return {

@@ -100,16 +100,28 @@ function alarmSpecs(ctx: StackContext): AlarmSpec[] {
     );
   }
   // Records notify reports as failed never count as Lambda errors (partial batch responses), so the
-  // runtime's own metric is watched.
-  specs.push({
-    id: `${names.functionSlugs.notify}-notifications-failed`,
-    description: `${names.functions.notify} notifications recorded as failed (SES refused them or a permanent error)`,
-    metricName: METRIC_NAMES.notificationsFailed,
-    statistic: "Sum",
-    threshold: thresholds.functionErrors,
+  // runtime's own metrics are watched, on the service-only roll-up every runtime metric carries.
+  const notifyMetrics = {
     namespace: metricsNamespace(names.prefix),
     dimensions: { Service: names.functionSlugs.notify },
-  });
+    statistic: "Sum" as const,
+  };
+  specs.push(
+    {
+      id: `${names.functionSlugs.notify}-notifications-failed`,
+      description: `${names.functions.notify} notifications recorded as failed (SES refused them or a permanent error)`,
+      metricName: METRIC_NAMES.notificationsFailed,
+      threshold: thresholds.functionErrors,
+      ...notifyMetrics,
+    },
+    {
+      id: `${names.functionSlugs.notify}-evidence-write-failed`,
+      description: `${names.functions.notify} could not write the evidence of a sent e-mail to the evidence bucket`,
+      metricName: METRIC_NAMES.evidenceWriteFailed,
+      threshold: 1,
+      ...notifyMetrics,
+    },
+  );
   const feedback = { namespace: "AWS/Lambda", dimensions: { FunctionName: names.functions.sesFeedback } };
   specs.push(
     {
@@ -205,28 +217,53 @@ function alarmSpecs(ctx: StackContext): AlarmSpec[] {
     statistic: "Maximum",
     threshold: thresholds.queueOldestMessageAgeSeconds,
   });
-  const ses = { namespace: "AWS/SES", dimensions: { "ses:configuration-set": names.configurationSet } };
-  specs.push(
-    {
-      id: "ses-bounce-rate",
-      description: "Bounce rate of the configuration set",
-      metricName: "Reputation.BounceRate",
-      statistic: "Maximum",
-      period: 3600,
-      threshold: thresholds.sesBounceRate,
-      ...ses,
-    },
-    {
-      id: "ses-complaint-rate",
-      description: "Complaint rate of the configuration set",
-      metricName: "Reputation.ComplaintRate",
-      statistic: "Maximum",
-      period: 3600,
-      threshold: thresholds.sesComplaintRate,
-      ...ses,
-    },
-  );
+  specs.push(...sesReputationAlarmSpecs(ctx));
   return specs;
+}
+
+/**
+ * SES reputation: the configuration set's own rates, so that two stacks of one account never trip
+ * each other's alarms, and, when the stack asks for them, the account's. The configuration set
+ * publishes `Reputation.BounceRate` and `Reputation.ComplaintRate` with the dimension
+ * `ses:configuration-set` once its reputation metrics are on (email.ts)
+ * (https://docs.aws.amazon.com/ses/latest/dg/monitoring-sender-reputation-pausing-configuration-set.html);
+ * the account's rates have no dimension
+ * (https://docs.aws.amazon.com/ses/latest/dg/reputationdashboard-cloudwatch-alarm.html).
+ */
+function sesReputationAlarmSpecs(ctx: StackContext): AlarmSpec[] {
+  const { settings, names } = ctx;
+  const scopes: { id: string; of: string; dimensions: AlarmSpec["dimensions"] }[] = [
+    {
+      id: "ses",
+      of: "the configuration set",
+      dimensions: { "ses:configuration-set": names.configurationSet },
+    },
+    ...(settings.sesAccountReputationAlarms
+      ? [{ id: "ses-account", of: "the whole SES account in this region", dimensions: {} }]
+      : []),
+  ];
+  return scopes.flatMap(({ id, of, dimensions }) => [
+    {
+      id: `${id}-bounce-rate`,
+      description: `Bounce rate of ${of}`,
+      namespace: "AWS/SES",
+      metricName: "Reputation.BounceRate",
+      dimensions,
+      statistic: "Maximum" as const,
+      period: 3600,
+      threshold: settings.alarmThresholds.sesBounceRate,
+    },
+    {
+      id: `${id}-complaint-rate`,
+      description: `Complaint rate of ${of}`,
+      namespace: "AWS/SES",
+      metricName: "Reputation.ComplaintRate",
+      dimensions,
+      statistic: "Maximum" as const,
+      period: 3600,
+      threshold: settings.alarmThresholds.sesComplaintRate,
+    },
+  ]);
 }
 
 /** The alarm topic, every alarm, and one dashboard showing each alarm's metric and state. */
@@ -261,7 +298,7 @@ export function createMonitoring(ctx: StackContext, key: aws.kms.Key) {
   const dashboard = new aws.cloudwatch.Dashboard(
     `${ctx.name}-dashboard`,
     {
-      dashboardName: names.dashboard,
+      dashboardName: ctx.accountWideNames.dashboard,
       dashboardBody: pulumi
         .all([ctx.region, pulumi.all(alarms.map((alarm) => pulumi.all([alarm.name, alarm.arn])))])
         .apply(([region, named]) => JSON.stringify(dashboardBody(region, named))),

@@ -78,7 +78,6 @@ export function physicalNames(prefix: string) {
     largeAmountRule: checkedName("eventRule", `${prefix}-large-amount`),
     sesFeedbackRule: checkedName("eventRule", `${prefix}-ses-feedback`),
     functions: byFunction((slug) => `${prefix}-${slug}`, "lambdaFunction"),
-    roles: byFunction((slug) => `${prefix}-${slug}`, "iamRole"),
     /** Every log group of the stack lives under this prefix; the key policy lets CloudWatch Logs use the key there only. */
     logGroupPrefix,
     logGroups: byFunction((slug) => `${logGroupPrefix}lambda/${slug}`, "logGroup"),
@@ -95,14 +94,32 @@ export function physicalNames(prefix: string) {
     ),
     alarmTopic: checkedName("snsTopic", `${prefix}-alarms`),
     alarm: (suffix: string) => checkedName("cloudwatchAlarm", `${prefix}-${suffix}`),
-    dashboard: checkedName("cloudwatchDashboard", prefix),
     api: checkedName("restApi", `${prefix}-api`),
-    apiGatewayCloudWatchRole: checkedName("iamRole", `${prefix}-apigw-cloudwatch`),
-    producerPolicy: checkedName("iamPolicy", `${prefix}-producer`),
-    customerAdminPolicy: checkedName("iamPolicy", `${prefix}-customer-admin`),
     /** Globally unique, so it carries the account and region, known only once the provider answers. */
     evidenceBucket: (accountId: string, region: string) =>
       checkedName("s3Bucket", `${prefix}-evidence-${accountId}-${region}`),
   };
 }
 export type PhysicalNames = ReturnType<typeof physicalNames>;
+
+/**
+ * Names that are unique in the whole account, not per region: IAM roles and policies
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html) and CloudWatch
+ * dashboards, whose ARN names no region
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+ * They end with the region, so that one prefix (a default `<component>-<stack>` included) can be
+ * used in several regions of an account.
+ */
+export function accountWideNames(prefix: string, region: string) {
+  const inRegion = (kind: NamedKind, base: string) => checkedName(kind, `${base}-${region}`);
+  return {
+    roles: Object.fromEntries(
+      FUNCTION_IDS.map((id) => [id, inRegion("iamRole", `${prefix}-${FUNCTION_SLUGS[id]}`)]),
+    ) as Record<FunctionId, string>,
+    apiGatewayCloudWatchRole: inRegion("iamRole", `${prefix}-apigw-cloudwatch`),
+    producerPolicy: inRegion("iamPolicy", `${prefix}-producer`),
+    customerAdminPolicy: inRegion("iamPolicy", `${prefix}-customer-admin`),
+    dashboard: inRegion("cloudwatchDashboard", prefix),
+  };
+}
+export type AccountWideNames = ReturnType<typeof accountWideNames>;

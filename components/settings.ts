@@ -51,9 +51,10 @@ export interface AlarmThresholds {
 export interface BankNotificationStackArgs {
   /**
    * Prefix of every physical name (tables, queues, functions, roles, rules, templates, alarms...), so
-   * that two instances in one account never collide. Lowercase letters, digits and "-", starting
-   * with a letter, at most 26 characters (the evidence bucket name adds account and region).
-   * Default: `<component name>-<stack>`.
+   * that two instances in one account never collide. Names AWS keeps unique across the account's
+   * regions (IAM roles and policies, the dashboard) also end with the region, so one prefix can be
+   * used in several regions. Lowercase letters, digits and "-", starting with a letter, at most 26
+   * characters (the evidence bucket name adds account and region). Default: `<component name>-<stack>`.
    */
   namePrefix?: string;
   /** `source` of the events core banking puts on the bus. Default "bank.core-banking". */
@@ -77,7 +78,9 @@ export interface BankNotificationStackArgs {
   privateApiVpcEndpointIds?: string[];
   /**
    * Set the region's API Gateway CloudWatch Logs role (one per account and region, shared with other
-   * teams). Access logs need it; leave false when the platform already set it. Default false.
+   * teams). Access logs need it; leave false when the platform already set it, and in any stack that
+   * may be destroyed. The role, its policy and the setting are kept when the stack is destroyed.
+   * Default false.
    */
   manageApiGatewayAccountRole?: boolean;
   /** API stage name. Default "v1". */
@@ -120,6 +123,12 @@ export interface BankNotificationStackArgs {
   alarmEmail?: string;
   /** Alarm thresholds; missing fields keep their default. */
   alarmThresholds?: Partial<AlarmThresholds>;
+  /**
+   * Also alarm on the SES account's bounce and complaint rates in the region (the rates AWS reviews
+   * an account on), besides the configuration set's own. Every stack of an account and region sees
+   * the same account rates, so turn this on in one of them only. Default false.
+   */
+  sesAccountReputationAlarms?: boolean;
   /** Lambda runtime of every function. Default "nodejs22.x". */
   lambdaRuntime?: string;
   /** Memory per function, MB; missing functions keep their default. */
@@ -164,6 +173,7 @@ export const DEFAULTS = {
     sesBounceRate: 0.05,
     sesComplaintRate: 0.001,
   } as AlarmThresholds,
+  sesAccountReputationAlarms: false,
   lambdaRuntime: "nodejs22.x",
   functionMemoryMb: { operationsApi: 512, customersApi: 512, notify: 512, sesFeedback: 256 } as Record<
     FunctionId,
@@ -354,6 +364,7 @@ export function resolveSettings(
     secretRecoveryWindowDays: integerArg("secretRecoveryWindowDays"),
     alarmEmail: args.alarmEmail,
     alarmThresholds,
+    sesAccountReputationAlarms: args.sesAccountReputationAlarms ?? DEFAULTS.sesAccountReputationAlarms,
     lambdaRuntime: args.lambdaRuntime ?? DEFAULTS.lambdaRuntime,
     functionMemoryMb,
     functionTimeoutSeconds,

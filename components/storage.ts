@@ -38,6 +38,17 @@ export function createTable(ctx: StackContext, key: aws.kms.Key) {
 }
 
 /**
+ * Whether destroying the stack may empty the evidence bucket first. S3 only deletes an empty bucket,
+ * and a versioned bucket is empty only once every version is gone
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-bucket.html), so without this a
+ * disposable stack cannot be destroyed. Never while the stack protects its data, and never under
+ * Object Lock, whose retained versions nobody may delete before their date.
+ */
+function evidenceBucketForceDestroy(settings: { protect: boolean; evidenceObjectLock: boolean }): boolean {
+  return !settings.protect && !settings.evidenceObjectLock;
+}
+
+/**
  * The evidence bucket: private, owner-enforced, versioned, KMS-encrypted with a bucket key, TLS only,
  * write-once under Object Lock unless the stack opts out, and expiring after the retention period.
  */
@@ -51,7 +62,7 @@ export function createEvidenceBucket(ctx: StackContext, key: aws.kms.Key) {
     {
       bucket: bucketName,
       objectLockEnabled: settings.evidenceObjectLock,
-      forceDestroy: false,
+      forceDestroy: evidenceBucketForceDestroy(settings),
       tags: settings.tags,
     },
     ctx.opts({ data: true }),

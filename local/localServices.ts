@@ -4,10 +4,11 @@ import { randomUUID } from "node:crypto";
 import dynalite from "dynalite";
 import sesLocal from "aws-ses-v2-local";
 import { awsFault, startAwsJsonServer, type AwsFault } from "./awsJsonServer";
+import { emulateObjectLock } from "./s3ObjectLock";
 
 /**
  * Real local services, all on 127.0.0.1: dynalite for DynamoDB, aws-ses-v2-local for SES v2, fauxqs
- * for S3, and two small AWS JSON-protocol stand-ins, a PutEvents recorder and a Secrets Manager that
+ * for S3 (with conditional writes and Object Lock's upload rule added), and two small AWS JSON-protocol stand-ins, a PutEvents recorder and a Secrets Manager that
  * serves the secrets it is given. Tests use random free ports; `npm start` uses fixed ones.
  */
 export interface RecordedEvent {
@@ -110,6 +111,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
           "<Condition>If-None-Match</Condition></Error>",
       );
   });
+  emulateObjectLock(s3App);
   await s3App.listen({ port: ports.s3 ?? 0, host: "127.0.0.1" });
   const s3Url = `http://127.0.0.1:${(s3App.server.address() as AddressInfo).port}`;
 

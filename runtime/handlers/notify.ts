@@ -108,7 +108,12 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
   ): Promise<void> {
     const record = { ...lease, sesMessageId: sent.sesMessageId, sentAt: sent.sentAt };
     const key = evidenceKey(record);
-    const outcome = await archive.writeOnce(key, evidenceDocument(sent.evidence, record, nowIso()));
+    const outcome = await archive
+      .writeOnce(key, evidenceDocument(sent.evidence, record, nowIso()))
+      .catch((error: unknown) => {
+        context.metrics.emit(METRIC_NAMES.evidenceWriteFailed, 1, "Count");
+        throw error;
+      });
     await notifications.recordEvidence(lease.operationId, lease.notificationKind, key);
     log.info("evidence archived", { evidenceKey: key, outcome });
   }

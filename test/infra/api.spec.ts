@@ -1,9 +1,16 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { CUSTOMER_ROUTES, OPERATION_ROUTES } from "../../runtime";
-import { RESOURCE_POLICY_EXTENSION } from "../../components/api";
 import type { PolicyStatement } from "../../components/iam";
-import { byArn, ofType, onlyOfType, parsePolicy, stackRun, type StackRun } from "../support/pulumiStacks";
+import {
+  byArn,
+  componentRun,
+  ofType,
+  onlyOfType,
+  parsePolicy,
+  stackRun,
+  type StackRun,
+} from "../support/pulumiStacks";
 
 interface OpenApiOperation {
   security?: Record<string, string[]>[];
@@ -41,7 +48,8 @@ function operationsOf(api: OpenApi): { method: string; resource: string; operati
 /** The resource policy, which lives in the OpenAPI body so that a body update cannot wipe it. */
 function resourcePolicy(run: StackRun) {
   const body = JSON.parse(String(onlyOfType(run, "aws:apigateway/restApi:RestApi").inputs.body));
-  return parsePolicy(JSON.stringify(body[RESOURCE_POLICY_EXTENSION]));
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-policy.html
+  return parsePolicy(JSON.stringify(body["x-amazon-apigateway-policy"]));
 }
 
 function statement(run: StackRun, sid: string): PolicyStatement {
@@ -180,7 +188,7 @@ describe("infra: API", function () {
     expect(devPolicy.Statement.map((candidate) => candidate.Sid)).to.not.include("DenyOutsideVpcEndpoints");
   });
 
-  it("has a stage with X-Ray, JSON access logs to a KMS log group, throttling and no data trace", () => {
+  it("has a stage with X-Ray, JSON access logs (error messages included) to a KMS log group, throttling, and no execution logs", () => {
     const stage = onlyOfType(prod, "aws:apigateway/stage:Stage").inputs;
     expect(stage.stageName).to.equal("v1");
     expect(stage.xrayTracingEnabled).to.equal(true);
@@ -191,12 +199,15 @@ describe("infra: API", function () {
     expect(JSON.parse(access.format)).to.include({
       requestId: "$context.requestId",
       status: "$context.status",
+      errorMessage: "$context.error.message",
+      authorizeError: "$context.authorize.error",
+      integrationError: "$context.integration.error",
     });
     const settings = onlyOfType(prod, "aws:apigateway/methodSettings:MethodSettings").inputs;
     expect(settings.methodPath).to.equal("*/*");
     expect(settings.settings).to.deep.equal({
       metricsEnabled: true,
-      loggingLevel: "ERROR",
+      loggingLevel: "OFF",
       dataTraceEnabled: false,
       throttlingRateLimit: 200,
       throttlingBurstLimit: 400,
@@ -243,9 +254,31 @@ describe("infra: API", function () {
     );
   });
 
-  it("creates the stage (whose access logs need it) after the account's logging role, where the stack sets it", () => {
-    const [account] = ofType(dev, "aws:apigateway/account:Account");
-    expect(onlyOfType(dev, "aws:apigateway/stage:Stage").dependencies).to.include(account.name);
-    expect(ofType(prod, "aws:apigateway/account:Account")).to.have.length(0);
+  it("where a stack sets the region's logging role, creates the stage (whose access logs need it) after it, and leaves role, policy and setting in place on destroy", async () => {
+    const owner = await componentRun({ overrides: { manageApiGatewayAccountRole: true } });
+    const account = onlyOfType(owner, "aws:apigateway/account:Account");
+    expect(onlyOfType(owner, "aws:apigateway/stage:Stage").dependencies).to.include(account.name);
+    const role = byArn(owner, account.inputs.cloudwatchRoleArn)!;
+    const rolePolicy = ofType(owner, "aws:iam/rolePolicy:RolePolicy").find(
+      (candidate) => candidate.inputs.role === role.inputs.name,
+    )!;
+    for (const shared of [account, role, rolePolicy]) {
+      expect(shared.retainOnDelete, shared.type).to.equal(true);
+      expect(shared.protect, shared.type).to.equal(false);
+    }
+    const others = owner.resources.filter((resource) => ![account, role, rolePolicy].includes(resource));
+    expect(
+      others.filter((resource) => resource.retainOnDelete).map((resource) => resource.name),
+    ).to.deep.equal([]);
+  });
+
+  it("leaves the region's logging role to a prerequisite in both stacks: a disposable stack must not own it", () => {
+    for (const run of [dev, prod]) {
+      expect(ofType(run, "aws:apigateway/account:Account"), run.stack).to.have.length(0);
+      expect(
+        ofType(run, "aws:iam/role:Role").map((role) => String(role.inputs.name)),
+        run.stack,
+      ).to.not.satisfy((names: string[]) => names.some((name) => name.includes("apigw")));
+    }
   });
 });

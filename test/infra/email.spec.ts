@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { loadTemplateCatalog } from "../../components/templateCatalog";
 import { SUPPORTED_LOCALES } from "../../runtime/domain/locales";
 import { NOTIFICATION_KINDS } from "../../runtime/domain/operationKinds";
-import { TEMPLATE_NAME_MAX_LENGTH, sesTemplateName } from "../../runtime/domain/templateData";
+import { sesTemplateName } from "../../runtime/domain/templateData";
 import { ofType, onlyOfType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 describe("infra: e-mail (SES)", function () {
@@ -74,7 +74,9 @@ describe("infra: e-mail (SES)", function () {
         const name = sesTemplateName("bank-notif-prod", kind, locale);
         const template = templates.find((candidate) => candidate.inputs.name === name);
         expect(template, name).to.not.equal(undefined);
-        expect(name.length).to.be.at.most(TEMPLATE_NAME_MAX_LENGTH);
+        // SES template names: at most 64 letters, digits, "-" and "_".
+        // https://docs.aws.amazon.com/ses/latest/APIReference/API_Template.html
+        expect(name).to.match(/^[A-Za-z0-9_-]{1,64}$/);
         const source = catalog.find((entry) => entry.kind === kind && entry.locale === locale)!;
         expect(template!.inputs).to.deep.include({
           subject: source.subject,

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { notificationInputTemplate } from "../../runtime/domain/operationEvent";
 import { NOTIFICATION_KINDS } from "../../runtime/domain/operationKinds";
-import { NOTIFY_MAX_RECEIVE_COUNT, RULE_TARGET_RETRY_POLICY } from "../../components/events";
 import type { RecordedResource } from "../support/pulumiMocks";
 import {
   byArn,
@@ -65,12 +64,17 @@ describe("infra: events (bus, rules, queues, event source mapping)", function ()
     }
   });
 
-  it("gives every rule target, on both buses, a retry policy and the delivery DLQ", () => {
+  it("gives every rule target, on both buses, EventBridge's longest retry policy (185 attempts within 24 h) and the delivery DLQ", () => {
+    // RetryPolicy: MaximumRetryAttempts 0 to 185, MaximumEventAgeInSeconds 60 to 86400.
+    // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RetryPolicy.html
     const deliveryDlq = queueNamed(prod, "bank-notif-prod-delivery-dlq");
     const targets = ofType(prod, "aws:cloudwatch/eventTarget:EventTarget");
     expect(targets).to.have.length(NOTIFICATION_KINDS.length + 1);
     for (const target of targets) {
-      expect(target.inputs.retryPolicy, target.name).to.deep.equal(RULE_TARGET_RETRY_POLICY);
+      expect(target.inputs.retryPolicy, target.name).to.deep.equal({
+        maximumRetryAttempts: 185,
+        maximumEventAgeInSeconds: 86_400,
+      });
       expect(target.inputs.deadLetterConfig, target.name).to.deep.equal({ arn: deliveryDlq.state.arn });
     }
   });
@@ -109,12 +113,14 @@ describe("infra: events (bus, rules, queues, event source mapping)", function ()
     }
   });
 
-  it("redrives the notify queue to its DLQ, which accepts no other source queue", () => {
+  it("redrives the notify queue to its DLQ after five deliveries, and the DLQ accepts no other source queue", () => {
     const notify = queueNamed(prod, "bank-notif-prod-notify");
     const notifyDlq = queueNamed(prod, "bank-notif-prod-notify-dlq");
+    // Five deliveries, then the DLQ; SQS accepts a maxReceiveCount from 1 to 1,000.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
     expect(JSON.parse(String(notify.inputs.redrivePolicy))).to.deep.equal({
       deadLetterTargetArn: notifyDlq.state.arn,
-      maxReceiveCount: NOTIFY_MAX_RECEIVE_COUNT,
+      maxReceiveCount: 5,
     });
     const allow = onlyOfType(prod, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs;
     expect(allow.queueUrl).to.equal(notifyDlq.id);

@@ -7,7 +7,6 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import { DEPLOYMENT_ONLY_PACKAGES } from "../../components/functions";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
 import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
 import { byArn, ofType, onlyOfType, stackRun, type StackRun } from "../support/pulumiStacks";
@@ -158,7 +157,20 @@ describe("infra: functions", function () {
       const assets = await (fn.inputs.code as pulumi.asset.AssetArchive).assets;
       const entries = Object.keys(assets);
       expect(entries, fn.name).to.include("__index.js");
-      for (const excluded of [...DEPLOYMENT_ONLY_PACKAGES, "aws-sdk", "mocha", "chai", "dynalite"]) {
+      const deploymentAndTestTools = [
+        "@pulumi/pulumi",
+        "@pulumi/aws",
+        "@pulumi/awsx",
+        "typescript",
+        "ts-node",
+        "tsx",
+        "type-fest",
+        "aws-sdk",
+        "mocha",
+        "chai",
+        "dynalite",
+      ];
+      for (const excluded of deploymentAndTestTools) {
         expect(entries, fn.name).to.not.include(`node_modules/${excluded}`);
       }
       const text = await (assets["__index.js"] as pulumi.asset.StringAsset).text;

@@ -77,7 +77,7 @@ async function openStack(name: StackName): Promise<Stack> {
     model,
     scope,
     authorizer: createStackAuthorizer(model, scope),
-    recorded: await recordHandlerCalls(run),
+    recorded: await recordHandlerCalls(name),
     config: loadStackConfig(name).config,
   };
 }
@@ -410,9 +410,10 @@ for (const name of ["dev", "prod"] as const) {
         ["DELETE", "/customers/cust-1"],
         ["GET", "/customers/cust-1/operations"],
       ] as const;
+      /** An access policy the stack offers, by the end of its Pulumi name. */
       const policyNamed = (suffix: string): NamedPolicy => {
         const policy = ofType(stack.run, "aws:iam/policy:Policy").find((candidate) =>
-          String(candidate.inputs.name).endsWith(suffix),
+          candidate.name.endsWith(suffix),
         )!;
         return { name: String(policy.inputs.name), document: JSON.parse(String(policy.inputs.policy)) };
       };

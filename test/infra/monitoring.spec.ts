@@ -1,6 +1,25 @@
 import { expect } from "chai";
+import { createCustomersApiHandler, createNotifyHandler, createOperationsApiHandler } from "../../runtime";
+import { ENVIRONMENT } from "../../runtime/config/environment";
 import type { RecordedResource } from "../support/pulumiMocks";
-import { byArn, ofType, onlyOfType, parsePolicy, stackRun, type StackRun } from "../support/pulumiStacks";
+import {
+  byArn,
+  componentRun,
+  ofType,
+  onlyOfType,
+  parsePolicy,
+  stackRun,
+  type StackRun,
+} from "../support/pulumiStacks";
+import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
+import {
+  apiEvent,
+  envelopeBody,
+  sqsEvent,
+  uniqueId,
+  validCustomer,
+  validOperation,
+} from "../support/sampleData";
 
 function alarmsOf(run: StackRun): RecordedResource[] {
   return ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
@@ -158,16 +177,166 @@ describe("infra: monitoring (alarms, topic, dashboard)", function () {
     }
   });
 
-  it("alarms on notifications notify records as failed, on the metric and dimension the runtime emits", () => {
+  it("watches the SES account's rates only in a stack that asks for them", async () => {
+    for (const run of [dev, prod]) {
+      const accountWide = alarmsOf(run).filter(
+        (alarm) =>
+          alarm.inputs.namespace === "AWS/SES" && Object.keys(alarm.inputs.dimensions as object).length === 0,
+      );
+      expect(accountWide, run.stack).to.deep.equal([]);
+    }
+    const asking = await componentRun({ overrides: { sesAccountReputationAlarms: true } });
+    const accountWide = alarmsOf(asking).filter(
+      (alarm) =>
+        alarm.inputs.namespace === "AWS/SES" && Object.keys(alarm.inputs.dimensions as object).length === 0,
+    );
+    expect(
+      accountWide.map((alarm) => [alarm.inputs.name, alarm.inputs.metricName, alarm.inputs.threshold]),
+    ).to.have.deep.members([
+      ["notifications-consumer-ses-account-bounce-rate", "Reputation.BounceRate", 0.05],
+      ["notifications-consumer-ses-account-complaint-rate", "Reputation.ComplaintRate", 0.001],
+    ]);
+    expect(
+      alarmsOn(
+        asking,
+        "Reputation.BounceRate",
+        "ses:configuration-set",
+        "notifications-consumer-notifications",
+      ),
+    ).to.have.length(1);
+  });
+});
+
+/** One metric an embedded-metric-format line defines: each dimension set of each directive is a metric. */
+interface EmittedMetric {
+  namespace: string;
+  name: string;
+  dimensions: Record<string, string>;
+}
+
+/** https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html */
+function emittedMetrics(lines: string[]): EmittedMetric[] {
+  return lines.flatMap((line) => {
+    const record = JSON.parse(line) as {
+      _aws?: {
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+      };
+    } & Record<string, unknown>;
+    return (record._aws?.CloudWatchMetrics ?? []).flatMap((directive) =>
+      directive.Metrics.flatMap((metric) =>
+        directive.Dimensions.map((set) => ({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          dimensions: Object.fromEntries(set.map((dimension) => [dimension, String(record[dimension])])),
+        })),
+      ),
+    );
+  });
+}
+
+describe("infra: the runtime's alarms watch what the runtime emits", function () {
+  this.timeout(120_000);
+  let prod: StackRun;
+  let fixture: RuntimeFixture;
+  let notifyEnvironment: Record<string, string>;
+  const failures: Record<"evidence" | "notification", { lines: string[]; failed: number }> = {
+    evidence: { lines: [], failed: 0 },
+    notification: { lines: [], failed: 0 },
+  };
+
+  /** The notify function as prod configures it, in the local world, with some settings changed. */
+  async function notifyOnce(overrides: Record<string, string>, lines: string[]): Promise<number> {
+    const customers = createCustomersApiHandler(fixture.options());
+    const operations = createOperationsApiHandler(fixture.options());
+    const customerId = uniqueId("cust");
+    await customers(
+      apiEvent("PUT", "/customers/{id}", {
+        id: customerId,
+        body: validCustomer({ email: fixture.uniqueAddress("m") }),
+      }),
+    );
+    const operation = validOperation({ customerId });
+    expect((await operations(apiEvent("POST", "/operations", { body: operation }))).statusCode).to.equal(202);
+    const event = fixture.services.events.find(
+      (candidate) => JSON.parse(candidate.Detail).operationId === operation.id,
+    )!;
+    const notify = createNotifyHandler(
+      fixture.options({
+        env: {
+          ...fixture.env,
+          [ENVIRONMENT.metricsNamespace]: notifyEnvironment[ENVIRONMENT.metricsNamespace],
+          [ENVIRONMENT.serviceName]: notifyEnvironment[ENVIRONMENT.serviceName],
+          ...overrides,
+        },
+        write: (line) => lines.push(line),
+      }),
+    );
+    return (await notify(sqsEvent(envelopeBody(event, "deposit")))).batchItemFailures.length;
+  }
+
+  function alarmOn(metricName: string): RecordedResource {
+    const [alarm, ...others] = alarmsOf(prod).filter(
+      (candidate) => candidate.inputs.metricName === metricName,
+    );
+    expect(alarm, `an alarm on ${metricName}`).to.not.equal(undefined);
+    expect(others).to.deep.equal([]);
+    return alarm;
+  }
+
+  function watchedMetric(alarm: RecordedResource): EmittedMetric {
+    return {
+      namespace: String(alarm.inputs.namespace),
+      name: String(alarm.inputs.metricName),
+      dimensions: alarm.inputs.dimensions as Record<string, string>,
+    };
+  }
+
+  before(async () => {
+    [prod, fixture] = await Promise.all([stackRun("prod"), createRuntimeFixture()]);
     const notify = ofType(prod, "aws:lambda/function:Function").find(
-      (fn) =>
-        (fn.inputs.environment as { variables: Record<string, string> }).variables.SERVICE_NAME === "notify",
+      (fn) => fn.inputs.name === "bank-notif-prod-notify",
     )!;
-    const variables = (notify.inputs.environment as { variables: Record<string, string> }).variables;
-    const alarm = ofType(prod, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
-      (candidate) => candidate.inputs.metricName === "NotificationsFailed",
-    )!;
-    expect(alarm.inputs).to.include({ namespace: variables.METRICS_NAMESPACE, statistic: "Sum" });
-    expect(alarm.inputs.dimensions).to.deep.equal({ Service: variables.SERVICE_NAME });
+    notifyEnvironment = (notify.inputs.environment as { variables: Record<string, string> }).variables;
+    // A real failed write: the bucket does not exist (S3 answers NoSuchBucket) after SES accepted the e-mail.
+    failures.evidence.failed = await notifyOnce(
+      { [ENVIRONMENT.evidenceBucket]: `missing-${uniqueId("bucket").toLowerCase()}` },
+      failures.evidence.lines,
+    );
+    // A real permanent failure: SES has no template under this prefix.
+    failures.notification.failed = await notifyOnce(
+      { [ENVIRONMENT.templatePrefix]: `missing-${uniqueId("templates").toLowerCase()}` },
+      failures.notification.lines,
+    );
+  });
+
+  it("emits EvidenceWriteFailed when an evidence write fails, as the metric its alarm watches", () => {
+    expect(failures.evidence.failed, "the record is reported for redelivery").to.equal(1);
+    const alarm = alarmOn("EvidenceWriteFailed");
+    expect(alarm.inputs).to.include({ statistic: "Sum", threshold: 1 });
+    expect(alarm.inputs.alarmActions).to.deep.equal([onlyOfType(prod, "aws:sns/topic:Topic").state.arn]);
+    expect(emittedMetrics(failures.evidence.lines)).to.deep.include(watchedMetric(alarm));
+  });
+
+  it("emits NotificationsFailed when a notification fails for good, as the metric its alarm watches", () => {
+    expect(failures.notification.failed).to.equal(1);
+    const alarm = alarmOn("NotificationsFailed");
+    expect(alarm.inputs).to.include({ statistic: "Sum", threshold: 1 });
+    expect(emittedMetrics(failures.notification.lines)).to.deep.include(watchedMetric(alarm));
+    expect(emittedMetrics(failures.evidence.lines).map((metric) => metric.name)).to.not.include(
+      "NotificationsFailed",
+      "a sent e-mail whose evidence failed is not a failed notification",
+    );
+  });
+
+  it("watches, on the runtime's namespace, only metrics these failures made the runtime emit", () => {
+    const emitted = emittedMetrics([...failures.evidence.lines, ...failures.notification.lines]);
+    const runtimeAlarms = alarmsOf(prod).filter(
+      (alarm) => alarm.inputs.namespace === notifyEnvironment[ENVIRONMENT.metricsNamespace],
+    );
+    expect(runtimeAlarms.map((alarm) => alarm.inputs.metricName)).to.have.members([
+      "NotificationsFailed",
+      "EvidenceWriteFailed",
+    ]);
+    for (const alarm of runtimeAlarms) expect(emitted, alarm.name).to.deep.include(watchedMetric(alarm));
   });
 });

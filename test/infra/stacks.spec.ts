@@ -3,6 +3,7 @@ import { physicalNames } from "../../components/naming";
 import { resolveSettings } from "../../components/settings";
 import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
 import {
+  componentRun,
   minimalArgs,
   ofType,
   onlyOfType,
@@ -87,6 +88,57 @@ describe("infra: the program's stacks and several instances", function () {
       first: "payments-coexistence-notifications",
       second: "savings-coexistence-notifications",
     });
+  });
+
+  it("lets one stack run in two regions of an account with the default prefix: IAM, dashboard and bucket names differ", async () => {
+    // IAM role and policy names are unique in the account; so are CloudWatch dashboards (their ARN
+    // has no region); bucket names are global.
+    const accountWide = [
+      "aws:iam/role:Role",
+      "aws:iam/policy:Policy",
+      "aws:cloudwatch/dashboard:Dashboard",
+      "aws:s3/bucket:Bucket",
+    ];
+    const [ireland, sydney] = await Promise.all(
+      ["eu-west-1", "ap-southeast-2"].map((region) =>
+        componentRun({ stack: "payments", region, overrides: { manageApiGatewayAccountRole: true } }),
+      ),
+    );
+    for (const type of accountWide) {
+      const inIreland = ofType(ireland, type).map(physicalName);
+      const inSydney = ofType(sydney, type).map(physicalName);
+      expect(inIreland, type).to.have.length.above(0);
+      expect(
+        inIreland.filter((name) => inSydney.includes(name)),
+        type,
+      ).to.deep.equal([]);
+    }
+    expect(onlyOfType(sydney, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardName).to.equal(
+      "notifications-payments-ap-southeast-2",
+    );
+    expect(ofType(sydney, "aws:iam/role:Role").map(physicalName)).to.include.members([
+      "notifications-payments-notify-ap-southeast-2",
+      "notifications-payments-apigw-cloudwatch-ap-southeast-2",
+    ]);
+    // The regional names keep the prefix alone.
+    expect(onlyOfType(sydney, "aws:dynamodb/table:Table").inputs.name).to.equal(
+      "notifications-payments-notifications",
+    );
+  });
+
+  it("keeps account-wide names within AWS limits with the longest prefix in a long region name", async () => {
+    const run = await componentRun({
+      region: "ap-southeast-5",
+      overrides: { namePrefix: "a".repeat(26), manageApiGatewayAccountRole: true },
+    });
+    for (const type of ["aws:iam/role:Role", "aws:iam/policy:Policy", "aws:cloudwatch/dashboard:Dashboard"]) {
+      for (const resource of ofType(run, type)) {
+        expect(physicalName(resource)!.length, physicalName(resource)).to.be.within(
+          1,
+          AWS_NAME_LIMITS[type].max,
+        );
+      }
+    }
   });
 
   it("refuses a name prefix whose names would break AWS limits, saying what to change", () => {

@@ -1,8 +1,14 @@
 import { expect } from "chai";
 import { evidenceKey } from "../../runtime/domain/evidence";
 import { KEY_ATTRIBUTES, TABLE_DESIGN } from "../../runtime/domain/tableDesign";
-import { EVIDENCE_PREFIX } from "../../runtime/domain/evidence";
-import { onlyOfType, ofType, parsePolicy, stackRun, type StackRun } from "../support/pulumiStacks";
+import {
+  componentRun,
+  onlyOfType,
+  ofType,
+  parsePolicy,
+  stackRun,
+  type StackRun,
+} from "../support/pulumiStacks";
 
 describe("infra: storage (DynamoDB table, evidence bucket)", function () {
   this.timeout(120_000);
@@ -94,7 +100,7 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
       expect(lock.rule).to.deep.equal({ defaultRetention: { mode: "COMPLIANCE", days: 3653 } });
       const [rule] = onlyOfType(prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
         .inputs.rules as Record<string, unknown>[];
-      expect(rule.filter).to.deep.equal({ prefix: EVIDENCE_PREFIX });
+      expect(rule.filter).to.deep.equal({ prefix: "evidence/" });
       expect(rule.expiration).to.deep.equal({ days: 3653 });
     });
 
@@ -108,12 +114,37 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
       expect(rule.expiration).to.deep.equal({ days: 30 });
     });
 
-    it("expires exactly the keys the notify handler writes", () => {
+    it("can be emptied by a destroy in dev, never in prod", () => {
+      expect(onlyOfType(dev, "aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(true);
+      expect(onlyOfType(prod, "aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(false);
+    });
+
+    it("is emptied by a destroy only when the stack neither protects its data nor locks the evidence", async () => {
+      const cases: [{ protect: boolean; evidenceObjectLock: boolean }, boolean][] = [
+        [{ protect: false, evidenceObjectLock: false }, true],
+        [{ protect: false, evidenceObjectLock: true }, false],
+        [{ protect: true, evidenceObjectLock: false }, false],
+      ];
+      for (const [overrides, forceDestroy] of cases) {
+        const run = await componentRun({ overrides });
+        expect(
+          onlyOfType(run, "aws:s3/bucket:Bucket").inputs.forceDestroy,
+          JSON.stringify(overrides),
+        ).to.equal(forceDestroy);
+      }
       expect(
-        evidenceKey({ operationId: "op-1", notificationKind: "deposit", sesMessageId: "ses-1" }).startsWith(
-          EVIDENCE_PREFIX,
-        ),
-      ).to.equal(true);
+        onlyOfType(await componentRun(), "aws:s3/bucket:Bucket").inputs.forceDestroy,
+        "defaults",
+      ).to.equal(false);
+    });
+
+    it("expires exactly the keys the notify handler writes", () => {
+      const key = evidenceKey({ operationId: "op-1", notificationKind: "deposit", sesMessageId: "ses-1" });
+      for (const run of [dev, prod]) {
+        const [rule] = onlyOfType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+          .inputs.rules as { filter: { prefix: string } }[];
+        expect(key.startsWith(rule.filter.prefix), run.stack).to.equal(true);
+      }
     });
   });
 });

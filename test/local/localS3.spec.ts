@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  PutObjectCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { createEvidenceArchive } from "../../runtime/adapters/evidenceArchive";
 import { useLocalServices } from "../support/sharedServices";
 
@@ -62,5 +69,97 @@ describe("local S3: conditional writes", () => {
     expect(sent["x-amz-checksum-sha256"] ?? sent["x-amz-trailer"]).to.match(
       /^[A-Za-z0-9+/=]{44}$|x-amz-checksum-sha256/,
     );
+  });
+});
+
+describe("local S3: Object Lock", () => {
+  let s3: S3Client;
+  let locked: string;
+
+  /** A request the SDK signs as usual, without the checksum it would add (as a hand-made client would). */
+  async function putWithoutChecksum(bucket: string, key: string) {
+    const client = new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        for (const name of Object.keys(headers)) {
+          if (
+            name === "content-md5" ||
+            name.startsWith("x-amz-checksum-") ||
+            name === "x-amz-sdk-checksum-algorithm"
+          )
+            delete headers[name];
+        }
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "dropChecksums" },
+    );
+    return client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "{}" })).then(
+      () => undefined,
+      (error: Error & { $metadata?: { httpStatusCode?: number } }) => error,
+    );
+  }
+
+  before(async () => {
+    await useLocalServices();
+    s3 = new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" });
+    locked = `locked-${Date.now().toString(36)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: locked,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: "Enabled",
+          Rule: { DefaultRetention: { Mode: "COMPLIANCE", Days: 3653 } },
+        },
+      }),
+    );
+  });
+
+  it("keeps the default retention of a bucket created with Object Lock", async () => {
+    const { ObjectLockConfiguration } = await s3.send(
+      new GetObjectLockConfigurationCommand({ Bucket: locked }),
+    );
+    expect(ObjectLockConfiguration).to.deep.equal({
+      ObjectLockEnabled: "Enabled",
+      Rule: { DefaultRetention: { Mode: "COMPLIANCE", Days: 3653 } },
+    });
+  });
+
+  it("refuses to configure Object Lock on a bucket created without it", async () => {
+    const plain = `plain-${Date.now().toString(36)}`;
+    await s3.send(new CreateBucketCommand({ Bucket: plain }));
+    const refused = await s3
+      .send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: plain,
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: "Enabled",
+            Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 1 } },
+          },
+        }),
+      )
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+    expect(refused?.name).to.equal("InvalidBucketState");
+  });
+
+  it("refuses an upload without Content-MD5 or a checksum into a bucket with a default retention", async () => {
+    const refused = await putWithoutChecksum(locked, "evidence/no-checksum.json");
+    expect(refused?.name).to.equal("InvalidRequest");
+    expect(refused?.$metadata?.httpStatusCode).to.equal(400);
+    const plain = `plain-${Date.now().toString(36)}-2`;
+    await s3.send(new CreateBucketCommand({ Bucket: plain }));
+    expect(await putWithoutChecksum(plain, "evidence/no-checksum.json"), "without Object Lock").to.equal(
+      undefined,
+    );
+  });
+
+  it("so the evidence archive, which sends a checksum, writes into such a bucket", async () => {
+    expect(
+      await createEvidenceArchive(s3, locked).writeOnce("evidence/op/deposit/locked.json", { ok: true }),
+    ).to.equal("written");
   });
 });

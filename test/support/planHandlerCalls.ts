@@ -1,9 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { expect } from "chai";
-import { createTableFromDesign, uploadTemplates } from "../../local/bootstrap";
 import type { SdkCall } from "../../local/iam/sdkRequests";
 import {
   createCustomersApiHandler,
@@ -14,10 +10,9 @@ import {
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { createAwsClients, type AwsClients } from "../../runtime/handlers/handlerContext";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
-import { MOCK_HASH_KEY } from "./pulumiMocks";
-import { ofType, type StackRun } from "./pulumiStacks";
+import { plannedWorld } from "./plannedWorld";
+import { ofType, type StackName, type StackRun } from "./pulumiStacks";
 import { apiEvent, envelopeBody, sqsEvent, uniqueId, validCustomer, validOperation } from "./sampleData";
-import { useLocalServices } from "./sharedServices";
 
 /**
  * Every AWS request the four handlers really build, recorded from their SDK clients while they
@@ -86,39 +81,10 @@ function recordingClients(calls: SdkCall[]): AwsClients {
   return clients;
 }
 
-/** Creates what the plan's environments name, once per process (specs may share the plan's names). */
-const prepared = new Map<string, Promise<void>>();
-function prepareWorld(environment: Record<string, string>, secretId: string): Promise<void> {
-  const key = environment[ENVIRONMENT.tableName];
-  if (!prepared.has(key)) {
-    prepared.set(
-      key,
-      (async () => {
-        const services = await useLocalServices();
-        const ignoreExisting = (error: { name?: string; message?: string }) => {
-          if (!/InUse|Exists|AlreadyOwned|already exists/i.test(`${error.name} ${error.message}`))
-            throw error;
-        };
-        await createTableFromDesign(new DynamoDBClient({}), key).catch(ignoreExisting);
-        await new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" })
-          .send(new CreateBucketCommand({ Bucket: environment[ENVIRONMENT.evidenceBucket] }))
-          .catch(ignoreExisting);
-        await uploadTemplates(new SESv2Client({}), environment[ENVIRONMENT.templatePrefix]).catch(
-          ignoreExisting,
-        );
-        services.secrets[secretId] = MOCK_HASH_KEY;
-      })(),
-    );
-  }
-  return prepared.get(key)!;
-}
-
 /** Runs every route and path of the four handlers that reaches AWS, recording what each sends. */
-export async function recordHandlerCalls(run: StackRun): Promise<HandlerCalls> {
-  const services = await useLocalServices();
+export async function recordHandlerCalls(stack: StackName): Promise<HandlerCalls> {
+  const { run, services } = await plannedWorld(stack);
   const functions = planFunctions(run);
-  const notifyEnvironment = functions.notify.environment;
-  await prepareWorld(notifyEnvironment, notifyEnvironment[ENVIRONMENT.hashKeySecretId]);
   const calls = Object.fromEntries(FUNCTION_IDS.map((id) => [id, [] as SdkCall[]])) as Record<
     FunctionId,
     SdkCall[]

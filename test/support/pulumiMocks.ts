@@ -33,6 +33,8 @@ export interface RecordedResource {
   secretInputs: string[];
   /** The `protect` resource option: Pulumi refuses to delete the resource. */
   protect: boolean;
+  /** The `retainOnDelete` resource option: destroying the stack leaves the resource in AWS. */
+  retainOnDelete: boolean;
   /** Names of the resources it depends on (explicit `dependsOn` and inputs taken from other resources). */
   dependencies: string[];
   /** What the mock answered: inputs plus computed properties such as `arn`. */
@@ -301,6 +303,7 @@ function containsSecret(value: unknown): boolean {
 interface RegisterRequest {
   getParent(): string;
   getProtect(): boolean;
+  getRetainondelete(): boolean | undefined;
   getDependenciesList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -360,7 +363,13 @@ async function runProgramNow<T>(options: {
     region: config["aws:region"] ?? DEFAULT_REGION,
   };
   const resources: RecordedResource[] = [];
-  const noRequest = { parent: "", secrets: [] as string[], protect: false, dependencies: [] as string[] };
+  const noRequest = {
+    parent: "",
+    secrets: [] as string[],
+    protect: false,
+    retainOnDelete: false,
+    dependencies: [] as string[],
+  };
   let pending = noRequest;
   pulumi.runtime.setAllConfig({ "aws:region": aws.region, ...config }, secretKeys);
   await pulumi.runtime.setMocks(
@@ -375,6 +384,7 @@ async function runProgramNow<T>(options: {
           inputs: args.inputs,
           secretInputs: pending.secrets,
           protect: pending.protect,
+          retainOnDelete: pending.retainOnDelete,
           dependencies: pending.dependencies,
           state,
         });
@@ -396,6 +406,7 @@ async function runProgramNow<T>(options: {
       parent: req.getParent(),
       secrets: Object.keys(raw).filter((key) => containsSecret(raw[key])),
       protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete() ?? false,
       dependencies: req.getDependenciesList().map(nameOfUrn),
     };
     const registered = register(req, callback);

@@ -114,6 +114,37 @@ export function twoInstancesRun(): Promise<StackRun> {
   return twoInstances;
 }
 
+const componentRuns = new Map<string, Promise<StackRun>>();
+
+/**
+ * A program holding one instance named "notifications", built from `minimalArgs(overrides)`, in the
+ * given region of the default mock account, as another team's stack `stack` would. Cached by its options.
+ */
+export function componentRun(
+  options: { stack?: string; region?: string; overrides?: Partial<BankNotificationStackArgs> } = {},
+): Promise<StackRun> {
+  cacheCodePackaging();
+  const { stack = "consumer", region = "eu-west-1", overrides = {} } = options;
+  const key = JSON.stringify({ stack, region, overrides });
+  if (!componentRuns.has(key)) {
+    componentRuns.set(
+      key,
+      runProgram({
+        stack,
+        project: "consumer",
+        config: { config: { "aws:region": region }, secretKeys: [] },
+        program: () => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { BankNotificationStack } = require("../../components") as typeof import("../../components");
+          const instance = new BankNotificationStack("notifications", minimalArgs(overrides));
+          return { tableName: instance.tableName } as Record<string, unknown>;
+        },
+      }),
+    );
+  }
+  return componentRuns.get(key)!;
+}
+
 export function ofType(run: StackRun, type: string): RecordedResource[] {
   return run.resources.filter((resource) => resource.type === type);
 }
