@@ -38,11 +38,18 @@ const IAM_PREFIX: Record<string, string> = {
   SQSClient: "sqs",
 };
 
+/** Operations whose IAM action has another name. https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html */
+const ACTION_OF_OPERATION: Record<string, string> = {
+  "s3:HeadObject": "s3:GetObject",
+  "s3:ListObjectsV2": "s3:ListBucket",
+};
+
 /** `dynamodb:GetItem` for `GetItemCommand` on the DynamoDB client. */
 export function iamActionOf(call: Pick<SdkCall, "client" | "command">): string {
   const prefix = IAM_PREFIX[call.client];
   if (!prefix) throw new Error(`No IAM service prefix is known for ${call.client}`);
-  return `${prefix}:${call.command.replace(/Command$/, "")}`;
+  const operation = `${prefix}:${call.command.replace(/Command$/, "")}`;
+  return ACTION_OF_OPERATION[operation] ?? operation;
 }
 
 function arn(scope: AccountScope, service: string, resource: string, regional = true): string {
@@ -147,9 +154,19 @@ function s3Requests(action: string, input: Record<string, unknown>, scope: Accou
     context["s3:x-amz-server-side-encryption"] = String(input.ServerSideEncryption);
   if (input.SSEKMSKeyId !== undefined)
     context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = String(input.SSEKMSKeyId);
+  if (input.SSECustomerAlgorithm !== undefined)
+    context["s3:x-amz-server-side-encryption-customer-algorithm"] = String(input.SSECustomerAlgorithm);
   if (input.IfNoneMatch !== undefined) context["s3:if-none-match"] = String(input.IfNoneMatch);
   const bucket = `arn:${scope.partition}:s3:::${String(input.Bucket)}`;
   return [{ action, resource: input.Key === undefined ? bucket : `${bucket}/${String(input.Key)}`, context }];
+}
+
+/** A queue URL ends with the account and the queue's name: `…/<account>/<name>`. */
+function sqsRequests(action: string, input: Record<string, unknown>, scope: AccountScope): ActionRequest[] {
+  const name = String(input.QueueUrl ?? "")
+    .split("/")
+    .pop();
+  return [{ action, resource: arn(scope, "sqs", String(name)), context: {} }];
 }
 
 /** The IAM requests one SDK command makes (SES `SendEmail` is authorised on up to three resources). */
@@ -170,6 +187,8 @@ export function iamRequestsOf(
       return sesRequests(action, call.command, call.input, scope, identityOf);
     case "S3Client":
       return s3Requests(action, call.input, scope);
+    case "SQSClient":
+      return sqsRequests(action, call.input, scope);
     default:
       throw new Error(`No IAM request mapping for ${call.client} ${call.command}`);
   }

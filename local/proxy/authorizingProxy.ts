@@ -1,0 +1,172 @@
+import { randomUUID } from "node:crypto";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CredentialStore, LocalPrincipal } from "../cloud/types";
+import { iamRequestsOf, type AccountScope, type SdkCall, type SesIdentityOf } from "../iam/sdkRequests";
+import type { CheckedRequest, StackAuthorizer } from "../iam/stackAuthorizer";
+import { verifySignature, type ReceivedRequest } from "../sigv4/verifySignature";
+import { awsErrorResponse, type ErrorResponse } from "./awsErrorResponse";
+import { SIGNING_NAMES, sdkCallOf, type ProxiedService } from "./awsProtocols";
+
+/**
+ * Sits in front of a local stand-in that authenticates nothing (dynalite, fauxqs, the SES emulator,
+ * the Secrets Manager stand-in): verifies the SigV4 signature, maps the access key to the principal
+ * the local cloud issued it to, maps the request to the IAM requests AWS would evaluate (with the
+ * KMS calls the service makes with the caller's credentials), and forwards it only when the stack's
+ * policies allow every one. A request it cannot map is refused: it fails closed.
+ */
+export interface ProxyDecision {
+  service: ProxiedService;
+  principal?: string;
+  call?: SdkCall;
+  allowed: boolean;
+  /** What AWS would say, with the statements that decided. */
+  message: string;
+}
+
+export interface AuthorizingProxyOptions {
+  service: ProxiedService;
+  /** Where the unauthenticating stand-in listens. */
+  upstream: string;
+  scope: AccountScope;
+  credentials: CredentialStore;
+  authorizer: StackAuthorizer;
+  sesIdentityOf: SesIdentityOf;
+  port?: number;
+  onDecision?: (decision: ProxyDecision) => void;
+  now?: () => number;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function reply(response: ServerResponse, error: ErrorResponse): void {
+  response.writeHead(error.status, error.headers);
+  response.end(error.body);
+}
+
+function forward(upstream: URL, received: ReceivedRequest, response: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: received.method,
+        path: received.url,
+        headers: { ...received.headers, host: upstream.host },
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+        answer.on("end", resolve);
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(received.body);
+  });
+}
+
+export async function startAuthorizingProxy(
+  options: AuthorizingProxyOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(options.upstream);
+  const decide = (decision: ProxyDecision) => options.onDecision?.(decision);
+
+  async function authorize(principal: LocalPrincipal, call: SdkCall): Promise<CheckedRequest[]> {
+    const requests = iamRequestsOf(call, options.scope, options.sesIdentityOf);
+    const checked = await Promise.all(
+      requests.map((request) =>
+        options.authorizer.checkWithKey(principal.caller, request, principal.policies),
+      ),
+    );
+    return checked.flat();
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const received: ReceivedRequest = {
+      method: request.method ?? "GET",
+      url: request.url ?? "/",
+      headers: request.headers,
+      body: await readBody(request),
+    };
+    const verified = await verifySignature(received, {
+      service: SIGNING_NAMES[options.service],
+      region: options.scope.region,
+      principalOf: (key) => options.credentials.byAccessKey(key),
+      now: options.now,
+    });
+    if (!verified.ok) {
+      decide({ service: options.service, allowed: false, message: verified.message });
+      return reply(response, awsErrorResponse(options.service, verified.code, verified.message, requestId));
+    }
+    const principal = verified.principal;
+    let call: SdkCall | undefined;
+    try {
+      call = sdkCallOf(options.service, received);
+    } catch {
+      call = undefined;
+    }
+    if (!call) {
+      const message = `The local cloud cannot tell which ${options.service} operation ${received.method} ${received.url} is, so it refuses it`;
+      decide({ service: options.service, principal: principal.name, allowed: false, message });
+      return reply(response, awsErrorResponse(options.service, "AccessDenied", message, requestId));
+    }
+    let checked: CheckedRequest[];
+    try {
+      checked = await authorize(principal, call);
+    } catch (error) {
+      const message = `The local cloud cannot authorize ${call.command}: ${error instanceof Error ? error.message : String(error)}`;
+      decide({ service: options.service, principal: principal.name, call, allowed: false, message });
+      return reply(response, awsErrorResponse(options.service, "AccessDenied", message, requestId));
+    }
+    const denied = checked.find(({ decision }) => !decision.allowed);
+    if (denied) {
+      decide({
+        service: options.service,
+        principal: principal.name,
+        call,
+        allowed: false,
+        message: denied.decision.message,
+      });
+      return reply(
+        response,
+        awsErrorResponse(options.service, "AccessDenied", denied.decision.message, requestId),
+      );
+    }
+    decide({
+      service: options.service,
+      principal: principal.name,
+      call,
+      allowed: true,
+      message: `${principal.name}: ${call.command}`,
+    });
+    await forward(upstream, received, response);
+  }
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) {
+        response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ message: `local proxy failure: ${String(error)}` }));
+      } else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
