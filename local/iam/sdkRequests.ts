@@ -101,7 +101,8 @@ function secretsManagerRequests(action: string, input: Record<string, unknown>, 
 
 /**
  * SES v2 authorises `SendEmail` on the sending identity, the configuration set and the template it
- * names, with `ses:FromAddress` and `ses:ApiVersion` as condition keys.
+ * names, with `ses:FromAddress`, `ses:Recipients` (multivalued) and `ses:ApiVersion` as condition keys.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservicev2.html
  * https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
  */
 function sesRequests(
@@ -115,7 +116,15 @@ function sesRequests(
   if (command === "SendEmailCommand") {
     const from = bareAddress(String(input.FromEmailAddress));
     const content = input.Content as { Template?: { TemplateName?: string } } | undefined;
-    const sendContext = { ...context, "ses:FromAddress": from };
+    const destination = (input.Destination ?? {}) as Record<string, string[] | undefined>;
+    const recipients = ["ToAddresses", "CcAddresses", "BccAddresses"].flatMap(
+      (field) => destination[field] ?? [],
+    );
+    const sendContext = {
+      ...context,
+      "ses:FromAddress": from,
+      ...(recipients.length > 0 ? { "ses:Recipients": recipients.map(bareAddress) } : {}),
+    };
     return [
       { action, resource: arn(scope, "ses", `identity/${identityOf(from)}`), context: sendContext },
       ...(input.ConfigurationSetName
