@@ -6,7 +6,7 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import { createAwsClients, type AwsClients } from "../../runtime/handlers/handlerContext";
+import { createAwsClients, type AwsClients } from "../../runtime/clients/awsClients";
 import { createRuntimeFixture, type RuntimeFixture } from "../support/runtimeFixture";
 import {
   apiEvent,
