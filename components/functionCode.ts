@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 
 /**
  * A function's code, from its handler factory in `runtime/`.
@@ -19,6 +19,16 @@ import { build } from "esbuild";
 export const FUNCTION_FILE = "index.js";
 /** Lambda's `handler` setting: the file without `.js`, and the export Lambda calls. */
 export const FUNCTION_HANDLER = "index.handler";
+
+/** How every function is bundled (and its floor measured, by `npm run bench`). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: "node",
+  format: "cjs",
+  // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
+  target: "node20",
+} as const satisfies BuildOptions;
 
 export type HandlerFactory = () => (event: never) => Promise<unknown>;
 
@@ -48,12 +58,7 @@ export async function bundleFunction(factory: HandlerFactory): Promise<FunctionB
   const result = await build({
     // Packages are resolved from this package's own folder, wherever the program installed it.
     stdin: { contents: serialized.text, resolveDir: __dirname, sourcefile: FUNCTION_FILE, loader: "js" },
-    bundle: true,
-    minify: true,
-    platform: "node",
-    format: "cjs",
-    // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
-    target: "node20",
+    ...BUNDLE_OPTIONS,
     write: false,
     metafile: true,
     logLevel: "silent",
