@@ -103,8 +103,9 @@ export async function createCallRecorder(options: {
       }
       return result;
     } catch (error) {
-      // A write whose condition fails still consumes write units for the item's size
-      // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+      // A write whose condition fails still consumes write units, for the larger of the existing and
+      // the new item; the existing one is counted here
+      // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
       if (isWrite && (error as { name?: string }).name === "ConditionalCheckFailedException") {
         tally.wcu += writeUnits(before);
       }

@@ -47,7 +47,13 @@ interface QueuedMessage extends QueueMessage {
   visibleAt: number;
 }
 
-/** SQS as the event source mapping sees it: visibility timeout, receive count, redrive to a DLQ. */
+/**
+ * SQS as the event source mapping sees it: a received message stays invisible for the visibility
+ * timeout, a record the function reports failed comes back after it, and a message received more
+ * than the redrive policy's maxReceiveCount times moves to the dead-letter queue
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+ */
 class NotifyQueue {
   private readonly messages = new Map<string, QueuedMessage>();
   readonly deadLetters: QueuedMessage[] = [];
