@@ -1,34 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  createCustomersApiHandler,
-  createNotifyHandler,
-  createOperationsApiHandler,
-  createSesFeedbackHandler,
-} from "../runtime";
+import { createCustomersApiHandler } from "../runtime/handlers/customersApi";
+import { createNotifyHandler } from "../runtime/handlers/notify";
+import { createOperationsApiHandler } from "../runtime/handlers/operationsApi";
+import { createSesFeedbackHandler } from "../runtime/handlers/sesFeedbackHandler";
 import { ENVIRONMENT, HANDLER_SETTINGS, type EnvironmentKey } from "../runtime/config/environment";
 import { TABLE_DESIGN } from "../runtime/domain/tableDesign";
 import type { StackContext } from "./context";
 import type { Email } from "./email";
+import { FUNCTION_HANDLER, functionCode, type HandlerFactory } from "./functionCode";
 import { assumeRolePolicy, eventSourceCondition, policyDocument, type PolicyStatementInput } from "./iam";
 import { notifyMaximumConcurrency } from "./events";
 import { FUNCTION_IDS, type FunctionId, type LogLevel } from "./settings";
 import { EVIDENCE_PREFIX } from "../runtime/domain/evidence";
-
-/**
- * Packages the serializer would otherwise walk into an archive although no handler loads them at
- * run time: deployment tools, and `type-fest`, which holds TypeScript types only. `@pulumi/*` are
- * left out by Pulumi already; they are named so that the list says what the archive must never hold.
- */
-const DEPLOYMENT_ONLY_PACKAGES = [
-  "@pulumi/pulumi",
-  "@pulumi/aws",
-  "@pulumi/awsx",
-  "typescript",
-  "ts-node",
-  "tsx",
-  "type-fest",
-] as const;
 
 /** How long the notify function's lease on a notification lasts, as a multiple of its timeout. */
 const LEASE_TIMEOUT_MULTIPLE = 2;
@@ -46,15 +30,18 @@ export interface FunctionDependencies {
 }
 
 export interface StackFunction {
-  fn: aws.lambda.CallbackFunction<unknown, unknown>;
+  fn: aws.lambda.Function;
   role: aws.iam.Role;
   rolePolicy: aws.iam.RolePolicy;
   logGroup: aws.cloudwatch.LogGroup;
 }
 export type StackFunctions = Record<FunctionId, StackFunction>;
 
-/** Each function's handler factory: built once per container by Lambda, from `runtime/`. */
-const HANDLER_FACTORIES: Record<FunctionId, () => (event: never) => Promise<unknown>> = {
+/**
+ * Each function's handler factory: built once per container by Lambda, from `runtime/`. Imported
+ * from the handler's own module (not the `runtime` index) so that its code reaches only that handler.
+ */
+export const HANDLER_FACTORIES: Record<FunctionId, HandlerFactory> = {
   operationsApi: () => createOperationsApiHandler(),
   customersApi: () => createCustomersApiHandler(),
   notify: () => createNotifyHandler(),
@@ -260,9 +247,9 @@ function roleStatements(
 }
 
 /**
- * The four functions. Each is a CallbackFunction whose code is its runtime handler factory, with its
- * own role (inline policy only, no managed policy), a KMS-encrypted log group with JSON logs, active
- * tracing, an explicit runtime, and an archive holding only what the handlers load.
+ * The four functions. Each one's code is its runtime handler factory, serialized and bundled into one
+ * file (`functionCode.ts`), with its own role (inline policy only, no managed policy), a
+ * KMS-encrypted log group with JSON logs, active tracing and an explicit runtime.
  */
 export function createFunctions(ctx: StackContext, deps: FunctionDependencies): StackFunctions {
   const { settings, names } = ctx;
@@ -297,13 +284,14 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
       },
       ctx.opts(),
     );
-    const fn = new aws.lambda.CallbackFunction<unknown, unknown>(
+    const fn = new aws.lambda.Function(
       `${ctx.name}-${slug}`,
       {
         name: names.functions[id],
         description: DESCRIPTIONS[id],
-        callbackFactory: HANDLER_FACTORIES[id] as () => (event: unknown) => Promise<unknown>,
-        role,
+        code: functionCode(HANDLER_FACTORIES[id]),
+        handler: FUNCTION_HANDLER,
+        role: role.arn,
         runtime: settings.lambdaRuntime,
         // The archive is JavaScript only, so the cheaper Graviton architecture runs it as is.
         architectures: ["arm64"],
@@ -317,7 +305,6 @@ export function createFunctions(ctx: StackContext, deps: FunctionDependencies): 
           applicationLogLevel: lambdaApplicationLogLevel(settings.logLevel),
           systemLogLevel: "WARN",
         },
-        codePathOptions: { extraExcludePackages: [...DEPLOYMENT_ONLY_PACKAGES] },
         tags: settings.tags,
       },
       ctx.opts({ dependsOn: [rolePolicy, logGroup] }),

@@ -10,7 +10,7 @@ import {
 import { createOperationRepository } from "../adapters/operationRepository";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
-import { operationView } from "./operationsApi";
+import { operationView } from "./operationView";
 
 export const CUSTOMER_ROUTES = {
   put: { method: "PUT", resource: "/customers/{id}" },

@@ -1,21 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { AwsClients } from "../clients/awsClients";
+import { createDocumentClient, createDynamoDbClient } from "../clients/dynamodbClient";
 import { DEFAULTS, ENVIRONMENT, type Environment } from "../config/environment";
 import { createLogger, type Logger } from "../observability/logger";
 import { createMetrics, type Metrics } from "../observability/metrics";
-
-export interface AwsClients {
-  dynamodb: DynamoDBClient;
-  ses: SESv2Client;
-  eventBridge: EventBridgeClient;
-  secretsManager: SecretsManagerClient;
-  s3: S3Client;
-}
 
 /**
  * What a handler factory may be given. In Lambda nothing is passed: settings come from the
@@ -39,27 +28,9 @@ export interface HandlerContext {
   newId: () => string;
   logger: Logger;
   metrics: Metrics;
-  client<K extends keyof AwsClients>(name: K): AwsClients[K];
+  /** The injected client `name`, or one built once with `create`: a handler names only the clients it uses. */
+  client<K extends keyof AwsClients>(name: K, create: () => AwsClients[K]): AwsClients[K];
   documents(): DynamoDBDocumentClient;
-}
-
-const CLIENT_FACTORIES: { [K in keyof AwsClients]: () => AwsClients[K] } = {
-  dynamodb: () => new DynamoDBClient({}),
-  ses: () => new SESv2Client({}),
-  eventBridge: () => new EventBridgeClient({}),
-  secretsManager: () => new SecretsManagerClient({}),
-  s3: () => new S3Client({ requestChecksumCalculation: "WHEN_REQUIRED" }),
-};
-
-/** A fresh set of the clients the handlers use, configured as they configure them. */
-export function createAwsClients(): AwsClients {
-  return {
-    dynamodb: CLIENT_FACTORIES.dynamodb(),
-    ses: CLIENT_FACTORIES.ses(),
-    eventBridge: CLIENT_FACTORIES.eventBridge(),
-    secretsManager: CLIENT_FACTORIES.secretsManager(),
-    s3: CLIENT_FACTORIES.s3(),
-  };
 }
 
 /** Built once per container by each handler factory: clients, logger and metrics are reused across calls. */
@@ -69,8 +40,8 @@ export function createHandlerContext(defaultService: string, options: HandlerOpt
   const service = env[ENVIRONMENT.serviceName] ?? defaultService;
   const clients: Partial<AwsClients> = { ...options.clients };
   let documents: DynamoDBDocumentClient | undefined;
-  const client = <K extends keyof AwsClients>(name: K): AwsClients[K] => {
-    if (!clients[name]) clients[name] = CLIENT_FACTORIES[name]() as Partial<AwsClients>[K];
+  const client = <K extends keyof AwsClients>(name: K, create: () => AwsClients[K]): AwsClients[K] => {
+    if (!clients[name]) clients[name] = create() as Partial<AwsClients>[K];
     return clients[name] as AwsClients[K];
   };
   return {
@@ -92,11 +63,7 @@ export function createHandlerContext(defaultService: string, options: HandlerOpt
     }),
     client,
     documents() {
-      if (!documents) {
-        documents = DynamoDBDocumentClient.from(client("dynamodb"), {
-          marshallOptions: { removeUndefinedValues: true },
-        });
-      }
+      documents ??= createDocumentClient(client("dynamodb", createDynamoDbClient));
       return documents;
     },
   };

@@ -20,6 +20,9 @@ import { createNotificationRepository, type Lease } from "../adapters/notificati
 import { createSuppressionRepository } from "../adapters/suppressionRepository";
 import type { Logger } from "../observability/logger";
 import { METRIC_NAMES } from "../observability/metrics";
+import { createS3Client } from "../clients/s3Client";
+import { createSecretsManagerClient } from "../clients/secretsManagerClient";
+import { createSesClient } from "../clients/sesClient";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 
 /** The subset of an SQS event source mapping's event that the handler reads. */
@@ -65,13 +68,16 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
   const notifications = createNotificationRepository(documents, settings.tableName);
   const customers = createCustomerRepository(documents, settings.tableName);
   const suppressions = createSuppressionRepository(documents, settings.tableName);
-  const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
-  const sender = createEmailSender(context.client("ses"), {
+  const hashKey = createHashKeySecret(
+    context.client("secretsManager", createSecretsManagerClient),
+    settings.hashKeySecretId,
+  );
+  const sender = createEmailSender(context.client("ses", createSesClient), {
     from: settings.senderAddress,
     configurationSetName: settings.configurationSetName,
     now: context.now,
   });
-  const archive = createEvidenceArchive(context.client("s3"), settings.evidenceBucket);
+  const archive = createEvidenceArchive(context.client("s3", createS3Client), settings.evidenceBucket);
   const pacer = createSendPacer({
     intervalMs: numberSetting(context.env, "sendIntervalMs", DEFAULTS.sendIntervalMs),
     now: context.now,

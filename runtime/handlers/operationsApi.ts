@@ -1,16 +1,18 @@
 import { DEFAULTS, numberSetting, HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { ERROR_CODES, domainError } from "../domain/errors";
-import { maskAccount } from "../domain/iban";
 import { buildOperationEvent } from "../domain/operationEvent";
 import { bodyHash } from "../domain/privacy";
 import { validateOperationInput } from "../domain/operationSchema";
 import { createEventPublisher } from "../adapters/eventPublisher";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createNotificationRepository } from "../adapters/notificationRepository";
-import { createOperationRepository, type OperationRecord } from "../adapters/operationRepository";
+import { createOperationRepository } from "../adapters/operationRepository";
 import { METRIC_NAMES } from "../observability/metrics";
+import { createEventBridgeClient } from "../clients/eventBridgeClient";
+import { createSecretsManagerClient } from "../clients/secretsManagerClient";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
+import { operationView } from "./operationView";
 
 export const OPERATION_ROUTES = {
   submit: { method: "POST", resource: "/operations" },
@@ -21,22 +23,6 @@ export const OPERATION_ROUTES = {
 const FAILED_PAGE_SIZE = 100;
 
 const SECONDS_PER_DAY = 86_400;
-
-/** What the API shows of an operation: masked account, no hash. */
-export function operationView(record: OperationRecord) {
-  const { detail } = record.event;
-  return {
-    operationId: record.operationId,
-    customerId: record.customerId,
-    kind: detail.kind,
-    status: record.status,
-    account: maskAccount(detail.account.last4),
-    ...(detail.amount ? { amount: detail.amount } : {}),
-    occurredAt: detail.occurredAt,
-    recordedAt: record.recordedAt,
-    ...(record.publishedAt ? { publishedAt: record.publishedAt } : {}),
-  };
-}
 
 /**
  * `POST /operations`: validate, record (status `recorded`), publish to the bus, mark `published`.
@@ -50,8 +36,14 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
   const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
   const operations = createOperationRepository(context.documents(), settings.tableName);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
-  const publisher = createEventPublisher(context.client("eventBridge"), settings.eventBusName);
-  const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
+  const publisher = createEventPublisher(
+    context.client("eventBridge", createEventBridgeClient),
+    settings.eventBusName,
+  );
+  const hashKey = createHashKeySecret(
+    context.client("secretsManager", createSecretsManagerClient),
+    settings.hashKeySecretId,
+  );
 
   async function submit(event: ApiEvent): Promise<ApiResult> {
     const now = context.now();

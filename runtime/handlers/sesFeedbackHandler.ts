@@ -13,6 +13,7 @@ import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createNotificationRepository } from "../adapters/notificationRepository";
 import { createSuppressionRepository } from "../adapters/suppressionRepository";
 import { METRIC_NAMES } from "../observability/metrics";
+import { createSecretsManagerClient } from "../clients/secretsManagerClient";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 
 /**
@@ -26,7 +27,10 @@ export function createSesFeedbackHandler(options: HandlerOptions = {}) {
   const settings = requireSettings(context.env, HANDLER_SETTINGS.sesFeedback.required);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
   const suppressions = createSuppressionRepository(context.documents(), settings.tableName);
-  const hashKey = createHashKeySecret(context.client("secretsManager"), settings.hashKeySecretId);
+  const hashKey = createHashKeySecret(
+    context.client("secretsManager", createSecretsManagerClient),
+    settings.hashKeySecretId,
+  );
 
   async function locate(event: SesEmailEvent, sesMessageId: string) {
     const operationId = tagValue(event, EMAIL_TAGS.operationId);

@@ -7,8 +7,11 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
+import { builtinModules } from "node:module";
+import { bundleFunction } from "../../components/functionCode";
+import { HANDLER_FACTORIES } from "../../components/functions";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
-import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT, type RecordedResource } from "../support/pulumiMocks";
 import { byArn, ofType, onlyOfType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 const FACTORIES: Record<FunctionId, (options: { env: Record<string, string> }) => unknown> = {
@@ -30,6 +33,16 @@ function functionsOf(run: StackRun): Record<FunctionId, RecordedResource> {
   ) as Record<FunctionId, RecordedResource>;
 }
 
+function codeOf(fn: RecordedResource): pulumi.asset.AssetArchive {
+  return fn.inputs.code as pulumi.asset.AssetArchive;
+}
+
+async function archiveText(fn: RecordedResource): Promise<string> {
+  const entry = (await codeOf(fn).assets)["index.js"];
+  if (!(entry instanceof pulumi.asset.StringAsset)) throw new Error(`${fn.name}: index.js is not text`);
+  return entry.text;
+}
+
 function environmentOf(fn: RecordedResource): Record<string, string> {
   return (fn.inputs.environment as { variables: Record<string, string> }).variables;
 }
@@ -43,13 +56,58 @@ describe("infra: functions", function () {
     [dev, prod] = await Promise.all([stackRun("dev"), stackRun("prod")]);
   });
 
-  it("are the four runtime handlers, each a CallbackFunction archive whose entry point is the serialized factory", () => {
+  it("are the four runtime handlers, each an archive of one file, index.js, whose `handler` export Lambda calls", async () => {
     const functions = functionsOf(prod);
     for (const id of FUNCTION_IDS) {
-      expect(functions[id].inputs.handler, id).to.equal("__index.handler");
+      expect(functions[id].inputs.handler, id).to.equal("index.handler");
       expect(functions[id].inputs.code, id).to.be.instanceOf(pulumi.asset.AssetArchive);
+      expect(Object.keys(await codeOf(functions[id]).assets), id).to.deep.equal(["index.js"]);
     }
     expect(ofType(prod, "aws:lambda/function:Function")).to.have.length(4);
+  });
+
+  it("bundle each handler with only the AWS SDK clients it calls, and yup only where it validates", async () => {
+    const expected: Record<FunctionId, string[]> = {
+      operationsApi: [
+        "@aws-sdk/client-dynamodb",
+        "@aws-sdk/client-eventbridge",
+        "@aws-sdk/client-secrets-manager",
+        "yup",
+      ],
+      customersApi: ["@aws-sdk/client-dynamodb", "yup"],
+      notify: [
+        "@aws-sdk/client-dynamodb",
+        "@aws-sdk/client-s3",
+        "@aws-sdk/client-secrets-manager",
+        "@aws-sdk/client-sesv2",
+        "yup",
+      ],
+      sesFeedback: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-secrets-manager"],
+    };
+    const functions = functionsOf(prod);
+    for (const id of FUNCTION_IDS) {
+      const bundle = await bundleFunction(HANDLER_FACTORIES[id]);
+      expect(bundle.code, `${id}: the bundle is the archive's code`).to.equal(
+        await archiveText(functions[id]),
+      );
+      expect(
+        bundle.packages.filter((name) => name.startsWith("@aws-sdk/client-") || name === "yup"),
+        id,
+      ).to.deep.equal(expected[id]);
+      expect(
+        bundle.packages.filter((name) => name.startsWith("@pulumi/")),
+        id,
+      ).to.deep.equal([]);
+    }
+  });
+
+  it("give byte-identical code for the same sources, with no path of the machine that built it", async () => {
+    const [devFunctions, prodFunctions] = [functionsOf(dev), functionsOf(prod)];
+    for (const id of FUNCTION_IDS) {
+      const code = await archiveText(prodFunctions[id]);
+      expect(code === (await archiveText(devFunctions[id])), id).to.equal(true);
+      expect(code.includes(REPO_ROOT), id).to.equal(false);
+    }
   });
 
   it("run on an explicit nodejs22.x runtime, with active tracing", () => {
@@ -152,28 +210,15 @@ describe("infra: functions", function () {
     expect(byArn(prod, destination)?.inputs.name).to.equal("bank-notif-prod-feedback-dlq");
   });
 
-  it("package their archive without deployment-only packages, and no secret", async () => {
+  it("require nothing but Node's own modules (and the SDK's optional CRT signer, in a try), and hold no secret", async () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
     for (const fn of ofType(prod, "aws:lambda/function:Function")) {
-      const assets = await (fn.inputs.code as pulumi.asset.AssetArchive).assets;
-      const entries = Object.keys(assets);
-      expect(entries, fn.name).to.include("__index.js");
-      const deploymentAndTestTools = [
-        "@pulumi/pulumi",
-        "@pulumi/aws",
-        "@pulumi/awsx",
-        "typescript",
-        "ts-node",
-        "tsx",
-        "type-fest",
-        "aws-sdk",
-        "mocha",
-        "chai",
-        "dynalite",
-      ];
-      for (const excluded of deploymentAndTestTools) {
-        expect(entries, fn.name).to.not.include(`node_modules/${excluded}`);
-      }
-      const text = await (assets["__index.js"] as pulumi.asset.StringAsset).text;
+      const text = await archiveText(fn);
+      const required = new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+      expect(
+        [...required].filter((name) => !builtins.has(name)),
+        fn.name,
+      ).to.deep.equal(["@aws-sdk/signature-v4-crt"]);
       expect(text, fn.name).to.not.include(MOCK_HASH_KEY);
       expect(fn.secretInputs, fn.name).to.deep.equal([]);
     }

@@ -6,7 +6,7 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { NOTIFICATION_KINDS, isSecurityCritical } from "../../runtime/domain/operationKinds";
-import { createAwsClients, type AwsClients } from "../../runtime/handlers/handlerContext";
+import { createAwsClients, type AwsClients } from "../../runtime/clients/awsClients";
 import { plannedWorld, type FunctionSlug, type PlannedWorld } from "../support/plannedWorld";
 import { asList, byArn, ofType, onlyOfType, parsePolicy, type StackRun } from "../support/pulumiStacks";
 import {

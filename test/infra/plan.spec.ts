@@ -99,7 +99,7 @@ describe("infra: npm run plan", function () {
       const code = fn.inputs.code as AssetSummary;
       expect(Object.keys(code)).to.deep.equal(["kind", "files", "bytes"]);
       expect(code.kind).to.equal("AssetArchive");
-      expect(code.files).to.include("__index.js");
+      expect(code.files).to.deep.equal(["index.js"]);
       expect(code.bytes).to.be.above(1000);
     }
   });

@@ -8,7 +8,7 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import { createAwsClients, type AwsClients } from "../../runtime/handlers/handlerContext";
+import { createAwsClients, type AwsClients } from "../../runtime/clients/awsClients";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
 import { plannedWorld } from "./plannedWorld";
 import { ofType, type StackName, type StackRun } from "./pulumiStacks";

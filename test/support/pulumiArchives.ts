@@ -40,7 +40,7 @@ Promise.resolve()
 /** One entry of a function archive: a file written from text, or a file or folder copied from disk. */
 export type ArchiveEntry = { name: string; text: string } | { name: string; path: string };
 
-/** A CallbackFunction's `code` as entries, paths made absolute from `base` (the program's working directory). */
+/** A function's `code` as entries, paths made absolute from `base` (the program's working directory). */
 export async function archiveEntries(
   archive: pulumi.asset.AssetArchive,
   base = REPO_ROOT,

@@ -16,20 +16,15 @@ import {
  */
 
 type Serialize = typeof pulumi.runtime.serializeFunction;
-type CodePaths = typeof pulumi.runtime.computeCodePaths;
 type Cached<F> = F & { cached?: true };
 
 /**
- * What a CallbackFunction packages, cached within this process: the serialised closure per function
- * object, and the packages per code-path options. The handler factories are module-level functions
- * that capture only the runtime's modules, and node_modules does not change during a test run, so
- * neither can differ between runs of one process; the first run of the process does the real work.
+ * Each function's serialized handler factory, cached within this process. The factories are
+ * module-level functions that capture only the runtime's modules, so their text cannot differ
+ * between runs of one process; the first run of the process does the real work.
  */
 function cacheCodePackaging(): void {
-  const runtime = pulumi.runtime as unknown as {
-    serializeFunction: Cached<Serialize>;
-    computeCodePaths: Cached<CodePaths>;
-  };
+  const runtime = pulumi.runtime as unknown as { serializeFunction: Cached<Serialize> };
   if (runtime.serializeFunction.cached) return;
   const serialize = runtime.serializeFunction;
   const closures = new Map<Parameters<Serialize>[0], Map<string, ReturnType<Serialize>>>();
@@ -40,18 +35,8 @@ function cacheCodePackaging(): void {
     if (!byArgs.has(key)) byArgs.set(key, serialize(func, args));
     return byArgs.get(key)!;
   };
-  const computeCodePaths = runtime.computeCodePaths as (
-    options?: pulumi.runtime.CodePathOptions,
-  ) => ReturnType<CodePaths>;
-  const codePaths = new Map<string, ReturnType<CodePaths>>();
-  const cachedCodePaths = ((options?: pulumi.runtime.CodePathOptions) => {
-    const key = JSON.stringify([process.cwd(), options ?? {}]);
-    if (!codePaths.has(key)) codePaths.set(key, computeCodePaths(options));
-    return codePaths.get(key)!;
-  }) as Cached<CodePaths>;
-  cachedSerialize.cached = cachedCodePaths.cached = true;
+  cachedSerialize.cached = true;
   runtime.serializeFunction = cachedSerialize;
-  runtime.computeCodePaths = cachedCodePaths;
 }
 
 export type StackName = "dev" | "prod";

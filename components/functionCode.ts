@@ -1,0 +1,79 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { build, type BuildOptions } from "esbuild";
+
+/**
+ * A function's code, from its handler factory in `runtime/`.
+ *
+ * Pulumi serializes the factory exactly as `aws.lambda.CallbackFunction` does (`serializeFunction`,
+ * factory mode, export `handler`): the runtime's functions it reaches become text, the packages
+ * they use become `require` calls. esbuild then bundles that text with those packages (yup and the
+ * handler's own AWS SDK clients, whose versions are the installed ones, pinned by the lock file)
+ * into one minified file, tree-shaken to what the handler reaches. The archive is that one file:
+ * it needs nothing from Lambda's runtime but Node itself, so it runs the same in Lambda, in the
+ * local cloud and in the archive specs. Same sources, same packages: byte-identical code, so an
+ * unchanged function is not updated.
+ */
+
+/** The one file of every archive. */
+export const FUNCTION_FILE = "index.js";
+/** Lambda's `handler` setting: the file without `.js`, and the export Lambda calls. */
+export const FUNCTION_HANDLER = "index.handler";
+
+/** How every function is bundled (and its floor measured, by `npm run bench`). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: "node",
+  format: "cjs",
+  // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
+  target: "node20",
+} as const satisfies BuildOptions;
+
+export type HandlerFactory = () => (event: never) => Promise<unknown>;
+
+export interface FunctionBundle {
+  /** The bundled, minified code of `index.js`. */
+  code: string;
+  /** The npm packages whose code the bundle holds, sorted. */
+  packages: string[];
+}
+
+/** The package a bundled file comes from (`@scope/name` or `name`), or undefined for the serialized text. */
+function packageOf(file: string): string | undefined {
+  const marker = "node_modules/";
+  const at = file.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const [first, second] = file.slice(at + marker.length).split("/");
+  return first.startsWith("@") ? `${first}/${second}` : first;
+}
+
+export async function bundleFunction(factory: HandlerFactory): Promise<FunctionBundle> {
+  const serialized = await pulumi.runtime.serializeFunction(factory, {
+    exportName: "handler",
+    isFactoryFunction: true,
+    // Secrets reach functions through Secrets Manager, never through their code.
+    allowSecrets: false,
+  });
+  const result = await build({
+    // Packages are resolved from this package's own folder, wherever the program installed it.
+    stdin: { contents: serialized.text, resolveDir: __dirname, sourcefile: FUNCTION_FILE, loader: "js" },
+    ...BUNDLE_OPTIONS,
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const packages = new Set(
+    Object.keys(result.metafile.inputs)
+      .map((file) => packageOf(file.split(path.sep).join("/")))
+      .filter((name): name is string => name !== undefined),
+  );
+  return { code: result.outputFiles[0].text, packages: [...packages].sort() };
+}
+
+/** The `code` of a function: an archive holding `index.js`, its bundled handler. */
+export function functionCode(factory: HandlerFactory): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive(
+    bundleFunction(factory).then(({ code }) => ({ [FUNCTION_FILE]: new pulumi.asset.StringAsset(code) })),
+  );
+}

@@ -1,0 +1,5 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+
+export function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({});
+}
