@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { build, type BuildOptions } from "esbuild";
+import { readFileSync } from "node:fs";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 /**
  * A function's code, from its handler factory in `runtime/`.
@@ -20,12 +21,44 @@ export const FUNCTION_FILE = "index.js";
 /** Lambda's `handler` setting: the file without `.js`, and the export Lambda calls. */
 export const FUNCTION_HANDLER = "index.handler";
 
+/**
+ * The serializer names the very file Node loaded for a package (`jsonc-parser/lib/umd/main.js`);
+ * when that file is the package's `main`, the bundler resolves the package by name instead, so that
+ * `mainFields` can choose its ESM build.
+ */
+function packageEntryPoints(): Plugin {
+  return {
+    name: "package-entry-points",
+    setup(bundler) {
+      bundler.onResolve({ filter: /^(@[^/]+\/)?[^./][^/]*\/.+/ }, async (args) => {
+        if (args.pluginData === "by-name") return undefined;
+        const [first, second, ...rest] = args.path.split("/");
+        const name = first.startsWith("@") ? `${first}/${second}` : first;
+        const subpath = (first.startsWith("@") ? rest : [second, ...rest]).join("/");
+        let main: string | undefined;
+        try {
+          const manifest = require.resolve(`${name}/package.json`, { paths: [args.resolveDir] });
+          main = (JSON.parse(readFileSync(manifest, "utf8")) as { main?: string }).main;
+        } catch {
+          return undefined;
+        }
+        if (!main || path.posix.normalize(main) !== path.posix.normalize(subpath)) return undefined;
+        return bundler.resolve(name, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "by-name" });
+      });
+    },
+  };
+}
+
 /** How every function is bundled (and its floor measured, by `npm run bench`). */
 export const BUNDLE_OPTIONS = {
   bundle: true,
   minify: true,
   platform: "node",
   format: "cjs",
+  // ESM entry points first: a UMD `main` (jsonc-parser's) requires its own files through a variable
+  // the bundler cannot follow, and ESM builds tree-shake better.
+  mainFields: ["module", "main"],
+  plugins: [packageEntryPoints()],
   // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
   target: "node20",
 } as const satisfies BuildOptions;
