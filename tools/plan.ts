@@ -7,7 +7,7 @@ import {
   runProgram,
   SECRET_PLACEHOLDER,
   type RecordedResource,
-} from "../test/support/pulumiMocks";
+} from "../local/pulumi/pulumiMocks";
 
 /**
  * `npm run plan -- --stack dev|prod [--json]`: what `pulumi preview` would show, without the CLI or

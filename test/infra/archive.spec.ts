@@ -21,7 +21,7 @@ import {
   unpackArchive,
   type UnpackedFunction,
 } from "../support/pulumiArchives";
-import { MOCK_HASH_KEY, REPO_ROOT } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { ofType, stackRun } from "../support/pulumiStacks";
 import { apiEvent, validCustomer } from "../support/sampleData";
 import { useLocalServices } from "../support/sharedServices";

@@ -9,7 +9,7 @@ import { createTableFromDesign } from "../../local/bootstrap";
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { invokeLikeLambda, NODE_22, unpackArchive, type ArchiveEntry } from "../support/pulumiArchives";
 import { startEarly, type EarlyWork } from "../support/pulumiEarlyStart";
-import { REPO_ROOT } from "../support/pulumiMocks";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { apiEvent, validCustomer } from "../support/sampleData";
 import { useLocalServices } from "../support/sharedServices";
 

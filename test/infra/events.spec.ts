@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { notificationInputTemplate } from "../../runtime/domain/operationEvent";
 import { NOTIFICATION_KINDS } from "../../runtime/domain/operationKinds";
 import { NOTIFY_MAX_RECEIVE_COUNT, RULE_TARGET_RETRY_POLICY } from "../../components/events";
-import type { RecordedResource } from "../support/pulumiMocks";
+import type { RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   byArn,
   named,

@@ -9,7 +9,7 @@ import {
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { DEPLOYMENT_ONLY_PACKAGES } from "../../components/functions";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
-import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, type RecordedResource } from "../../local/pulumi/pulumiMocks";
 import { byArn, ofType, onlyOfType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 const FACTORIES: Record<FunctionId, (options: { env: Record<string, string> }) => unknown> = {

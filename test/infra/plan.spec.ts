@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { formatPlan, plannedResource, type AssetSummary, type Plan } from "../../tools/plan";
-import { MOCK_HASH_KEY, REPO_ROOT, SECRET_PLACEHOLDER } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT, SECRET_PLACEHOLDER } from "../../local/pulumi/pulumiMocks";
 import { startEarly } from "../support/pulumiEarlyStart";
 import { stackRun } from "../support/pulumiStacks";
 

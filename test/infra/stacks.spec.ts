@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { physicalNames } from "../../components/naming";
 import { resolveSettings } from "../../components/settings";
-import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, type RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   minimalArgs,
   ofType,

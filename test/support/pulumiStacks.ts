@@ -7,7 +7,7 @@ import {
   runProgram,
   type ProgramRun,
   type RecordedResource,
-} from "./pulumiMocks";
+} from "../../local/pulumi/pulumiMocks";
 
 /**
  * The program runs the infra specs share: each stack of the repository once per test process, and
