@@ -3,7 +3,7 @@ import {
   BankNotificationStack,
   type AlarmThresholds,
   type BankNotificationStackArgs,
-  type FunctionId,
+  type FunctionSettings,
   type LogLevel,
   type ObjectLockMode,
 } from "./components";
@@ -47,8 +47,8 @@ export = () => {
     alarmEmail: config.get("alarmEmail"),
     alarmThresholds: config.getObject<Partial<AlarmThresholds>>("alarmThresholds"),
     lambdaRuntime: config.get("lambdaRuntime"),
-    functionMemoryMb: config.getObject<Partial<Record<FunctionId, number>>>("functionMemoryMb"),
-    functionTimeoutSeconds: config.getObject<Partial<Record<FunctionId, number>>>("functionTimeoutSeconds"),
+    functionMemoryMb: config.getObject<FunctionSettings>("functionMemoryMb"),
+    functionTimeoutSeconds: config.getObject<FunctionSettings>("functionTimeoutSeconds"),
     tags: {
       "bank-notification-stack:stack": pulumi.getStack(),
       ...config.getObject<Record<string, string>>("tags"),
