@@ -133,7 +133,7 @@ describe("infra: npm run plan", function () {
 
     expect(lines).to.include('  tableName: "bank-notif-dev-notifications"');
     expect(lines).to.include('  eventSource: "bank.core-banking.dev"');
-    expect(text).to.match(/\n  apiUrl: "https:\/\/\w+\.execute-api\.eu-west-1\.amazonaws\.com\/v1"\n/);
+    expect(text).to.match(/\n {2}apiUrl: "https:\/\/\w+\.execute-api\.eu-west-1\.amazonaws\.com\/v1"\n/);
   });
 
   it("explains itself with --help, and rejects an unknown argument with the usage", async () => {
