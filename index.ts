@@ -3,7 +3,7 @@ import {
   BankNotificationStack,
   type AlarmThresholds,
   type BankNotificationStackArgs,
-  type FunctionId,
+  type FunctionSettings,
   type LogLevel,
   type ObjectLockMode,
 } from "./components";
@@ -48,8 +48,8 @@ export = () => {
     alarmThresholds: config.getObject<Partial<AlarmThresholds>>("alarmThresholds"),
     sesAccountReputationAlarms: config.getBoolean("sesAccountReputationAlarms"),
     lambdaRuntime: config.get("lambdaRuntime"),
-    functionMemoryMb: config.getObject<Partial<Record<FunctionId, number>>>("functionMemoryMb"),
-    functionTimeoutSeconds: config.getObject<Partial<Record<FunctionId, number>>>("functionTimeoutSeconds"),
+    functionMemoryMb: config.getObject<FunctionSettings>("functionMemoryMb"),
+    functionTimeoutSeconds: config.getObject<FunctionSettings>("functionTimeoutSeconds"),
     tags: {
       "bank-notification-stack:stack": pulumi.getStack(),
       ...config.getObject<Record<string, string>>("tags"),

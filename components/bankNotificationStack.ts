@@ -9,16 +9,52 @@ import { createStackKey } from "./kms";
 import { createMonitoring } from "./monitoring";
 import { physicalNames } from "./naming";
 import { createHashKeySecret } from "./secrets";
-import { FUNCTION_IDS, resolveSettings, type BankNotificationStackArgs, type FunctionId } from "./settings";
+import { resolveSettings, type BankNotificationStackArgs } from "./settings";
 import { createEvidenceBucket, createTable } from "./storage";
 
 export const BANK_NOTIFICATION_STACK_TYPE = "bank-notification-stack:index:BankNotificationStack";
 
+/** Types of the DNS records a domain identity needs. */
+export const DnsRecordType = {
+  /** An Easy DKIM record: `<token>._domainkey.<domain>` pointing to SES's signing key. */
+  Cname: "CNAME",
+  /** The custom MAIL FROM domain's mail exchanger: SES's feedback endpoint in the region. */
+  Mx: "MX",
+  /** The custom MAIL FROM domain's SPF record, allowing SES to send for it. */
+  Txt: "TXT",
+} as const;
+export type DnsRecordType = (typeof DnsRecordType)[keyof typeof DnsRecordType];
+
 /** A DNS record the domain's owner must publish for SES (DKIM, custom MAIL FROM). */
 export interface DnsRecord {
+  /** Fully qualified record name. */
   name: string;
-  type: "CNAME" | "MX" | "TXT";
+  /** Record type. */
+  type: DnsRecordType;
+  /** Record value, as the DNS zone takes it (the MX value includes its priority, 10). */
   value: string;
+}
+
+/** URLs of the stack's three dead-letter queues. */
+export interface DeadLetterQueueUrls {
+  /** Notify queue messages that failed `maxReceiveCount` times (redrive policy). */
+  notify: string;
+  /** Events the bus rules could not deliver to the notify queue after their retry policy. */
+  delivery: string;
+  /** SES feedback events the feedback function failed to process (asynchronous invocation failures). */
+  feedback: string;
+}
+
+/** Physical names of the stack's four Lambda functions. */
+export interface FunctionNames {
+  /** The operations API function. */
+  operationsApi: string;
+  /** The customers API function. */
+  customersApi: string;
+  /** The notify function, fed by the notify queue. */
+  notify: string;
+  /** The SES feedback function, fed by the default bus. */
+  sesFeedback: string;
 }
 
 /**
@@ -27,28 +63,43 @@ export interface DnsRecord {
  * feedback flows back. Every resource group lives in its own module; this class only wires them.
  */
 export class BankNotificationStack extends pulumi.ComponentResource {
-  /** Invoke URL of the API stage. */
+  /** Invoke URL of the API stage, `https://<api id>.execute-api.<region>.amazonaws.com/<stage>`. */
   public readonly apiUrl: pulumi.Output<string>;
+  /** Id of the REST API (for a private API, callers reach it through the VPC endpoints' DNS names). */
   public readonly apiId: pulumi.Output<string>;
+  /** Name of the API stage. */
   public readonly apiStageName: pulumi.Output<string>;
+  /** Name of the custom EventBridge bus producers put operation events on. */
   public readonly eventBusName: pulumi.Output<string>;
+  /** ARN of the custom EventBridge bus. */
   public readonly eventBusArn: pulumi.Output<string>;
+  /** The `source` producers must give their events (the bus rules and the producer policy require it). */
   public readonly eventSource: pulumi.Output<string>;
+  /** Name of the DynamoDB table holding customers, operations, notifications and suppressions. */
   public readonly tableName: pulumi.Output<string>;
+  /** Name of the S3 bucket holding the evidence of every e-mail sent. */
   public readonly evidenceBucketName: pulumi.Output<string>;
+  /** URL of the SQS queue the rules deliver notifications to and the notify function consumes. */
   public readonly notifyQueueUrl: pulumi.Output<string>;
   /** The three dead-letter queues: notify (redrive), delivery (rule targets), feedback (async invocations). */
-  public readonly deadLetterQueueUrls: pulumi.Output<{ notify: string; delivery: string; feedback: string }>;
+  public readonly deadLetterQueueUrls: pulumi.Output<DeadLetterQueueUrls>;
   /** ARN of the Secrets Manager secret holding the hash key (never the value). */
   public readonly hashKeySecretArn: pulumi.Output<string>;
+  /** ARN of the stack's customer-managed KMS key, which encrypts every data store, queue and log group. */
   public readonly kmsKeyArn: pulumi.Output<string>;
+  /** Name of the SES configuration set every e-mail is sent through. */
   public readonly configurationSetName: pulumi.Output<string>;
+  /** The SES identity the stack verifies: the sending domain, or the sender address. */
   public readonly emailIdentity: pulumi.Output<string>;
   /** Records to publish in the sending domain's DNS; empty for an address identity. */
   public readonly dnsRecords: pulumi.Output<DnsRecord[]>;
+  /** Names of the SES templates, one per notification kind and locale. */
   public readonly templateNames: pulumi.Output<string[]>;
-  public readonly functionNames: pulumi.Output<Record<FunctionId, string>>;
+  /** Names of the four Lambda functions. */
+  public readonly functionNames: pulumi.Output<FunctionNames>;
+  /** ARN of the SNS topic every alarm notifies. */
   public readonly alarmTopicArn: pulumi.Output<string>;
+  /** Name of the CloudWatch dashboard. */
   public readonly dashboardName: pulumi.Output<string>;
   /** Attach to core-banking producers: POST /operations and PutEvents on the bus with the stack's source. */
   public readonly producerPolicyArn: pulumi.Output<string>;
@@ -99,15 +150,12 @@ export class BankNotificationStack extends pulumi.ComponentResource {
     this.emailIdentity = email.identity.emailIdentity;
     this.dnsRecords = dnsRecordsFor(settings.sendingDomain, settings.mailFromSubdomain, email, ctx.region);
     this.templateNames = pulumi.all(email.templates.map((template) => template.name));
-    this.functionNames = pulumi
-      .all(FUNCTION_IDS.map((id) => functions[id].fn.name))
-      .apply(
-        (names) =>
-          Object.fromEntries(FUNCTION_IDS.map((id, index) => [id, names[index]])) as Record<
-            FunctionId,
-            string
-          >,
-      );
+    this.functionNames = pulumi.output({
+      operationsApi: functions.operationsApi.fn.name,
+      customersApi: functions.customersApi.fn.name,
+      notify: functions.notify.fn.name,
+      sesFeedback: functions.sesFeedback.fn.name,
+    });
     this.alarmTopicArn = monitoring.topic.arn;
     this.dashboardName = monitoring.dashboard.dashboardName;
     this.producerPolicyArn = policies.producer.arn;

@@ -1,10 +1,18 @@
-export { BankNotificationStack, BANK_NOTIFICATION_STACK_TYPE, type DnsRecord } from "./bankNotificationStack";
+export {
+  BankNotificationStack,
+  BANK_NOTIFICATION_STACK_TYPE,
+  DnsRecordType,
+  type DeadLetterQueueUrls,
+  type DnsRecord,
+  type FunctionNames,
+} from "./bankNotificationStack";
 export {
   DEFAULTS,
   FUNCTION_IDS,
+  LogLevel,
+  ObjectLockMode,
   type AlarmThresholds,
   type BankNotificationStackArgs,
   type FunctionId,
-  type LogLevel,
-  type ObjectLockMode,
+  type FunctionSettings,
 } from "./settings";

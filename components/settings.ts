@@ -1,15 +1,57 @@
 import type * as pulumi from "@pulumi/pulumi";
 
+/**
+ * A number per Lambda function of the stack; a function left out keeps its default.
+ * (An interface rather than a `Record` keyed by function, so that Pulumi's component analyzer can
+ * describe it to every Pulumi language.)
+ */
+export interface FunctionSettings {
+  /** The operations API function: `POST /operations` and the operation status routes. */
+  operationsApi?: number;
+  /** The customers API function: create, read, update and erase customers and their preferences. */
+  customersApi?: number;
+  /** The notify function: consumes the notify queue and sends the e-mails through SES. */
+  notify?: number;
+  /** The SES feedback function: delivery, bounce, complaint, reject and rendering-failure events. */
+  sesFeedback?: number;
+}
+
 /** The four Lambda functions of the stack, by the runtime handler each one runs. */
-export const FUNCTION_IDS = ["operationsApi", "customersApi", "notify", "sesFeedback"] as const;
+export const FUNCTION_IDS = [
+  "operationsApi",
+  "customersApi",
+  "notify",
+  "sesFeedback",
+] as const satisfies readonly (keyof FunctionSettings)[];
 export type FunctionId = (typeof FUNCTION_IDS)[number];
 
-/** Log levels the runtime's logger and Lambda's application log level filter both understand. */
-export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/**
+ * Log levels the runtime's logger and Lambda's application log level filter both understand.
+ * (An object of string constants, which Pulumi's component analyzer reads as an enum; TypeScript
+ * programs may still write the plain string, `"INFO"`.)
+ */
+export const LogLevel = {
+  /** Everything, including each step of a notification. */
+  Debug: "DEBUG",
+  /** One line per handled request or message. */
+  Info: "INFO",
+  /** Retries and rejected input. */
+  Warn: "WARN",
+  /** Failures only. */
+  Error: "ERROR",
+} as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+export const LOG_LEVELS: readonly LogLevel[] = Object.values(LogLevel);
 
-export const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
-export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];
+/** S3 Object Lock retention modes of the evidence bucket. */
+export const ObjectLockMode = {
+  /** Users with `s3:BypassGovernanceRetention` can shorten or remove the retention. */
+  Governance: "GOVERNANCE",
+  /** Nobody, the account's root user included, can shorten or remove the retention. */
+  Compliance: "COMPLIANCE",
+} as const;
+export type ObjectLockMode = (typeof ObjectLockMode)[keyof typeof ObjectLockMode];
+export const OBJECT_LOCK_MODES: readonly ObjectLockMode[] = Object.values(ObjectLockMode);
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -131,10 +173,17 @@ export interface BankNotificationStackArgs {
   sesAccountReputationAlarms?: boolean;
   /** Lambda runtime of every function. Default "nodejs22.x". */
   lambdaRuntime?: string;
-  /** Memory per function, MB; missing functions keep their default. */
-  functionMemoryMb?: Partial<Record<FunctionId, number>>;
-  /** Timeout per function, seconds (API functions below 29); missing functions keep their default. */
-  functionTimeoutSeconds?: Partial<Record<FunctionId, number>>;
+  /**
+   * Memory per function, MB (128 to 10240); missing functions keep their default: 512 for the two
+   * API functions and notify, 256 for SES feedback.
+   */
+  functionMemoryMb?: FunctionSettings;
+  /**
+   * Timeout per function, seconds; missing functions keep their default: 10 for the two API
+   * functions (at most 28: API Gateway ends an integration after 29 s), 60 for notify, 30 for SES
+   * feedback (at most 900).
+   */
+  functionTimeoutSeconds?: FunctionSettings;
   /** Tags on every taggable resource. */
   tags?: Record<string, string>;
 }
@@ -175,14 +224,18 @@ export const DEFAULTS = {
   } as AlarmThresholds,
   sesAccountReputationAlarms: false,
   lambdaRuntime: "nodejs22.x",
-  functionMemoryMb: { operationsApi: 512, customersApi: 512, notify: 512, sesFeedback: 256 } as Record<
-    FunctionId,
-    number
-  >,
-  functionTimeoutSeconds: { operationsApi: 10, customersApi: 10, notify: 60, sesFeedback: 30 } as Record<
-    FunctionId,
-    number
-  >,
+  functionMemoryMb: {
+    operationsApi: 512,
+    customersApi: 512,
+    notify: 512,
+    sesFeedback: 256,
+  } satisfies Required<FunctionSettings>,
+  functionTimeoutSeconds: {
+    operationsApi: 10,
+    customersApi: 10,
+    notify: 60,
+    sesFeedback: 30,
+  } satisfies Required<FunctionSettings>,
   tags: {} as Record<string, string>,
 } as const;
 
@@ -211,6 +264,13 @@ const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 
 function fail(message: string): never {
   throw new Error(`BankNotificationStack: ${message}`);
+}
+
+/** Rejects keys a program may have misspelt (YAML and other languages have no type checker to do it). */
+function checkKnownKeys(label: string, value: object | undefined, known: readonly string[]): void {
+  for (const key of Object.keys(value ?? {})) {
+    if (!known.includes(key)) fail(`${label} has no setting "${key}"; use one of ${known.join(", ")}`);
+  }
 }
 
 function checkInteger(label: string, value: number, min: number, max: number): number {
@@ -315,6 +375,7 @@ export function resolveSettings(
     fail(`evidenceObjectLockMode "${evidenceObjectLockMode}" must be one of ${OBJECT_LOCK_MODES.join(", ")}`);
   }
 
+  checkKnownKeys("alarmThresholds", args.alarmThresholds, Object.keys(DEFAULTS.alarmThresholds));
   const alarmThresholds = { ...DEFAULTS.alarmThresholds, ...args.alarmThresholds };
   for (const [key, value] of Object.entries(alarmThresholds)) {
     if (typeof value !== "number" || !(value > 0)) fail(`alarmThresholds.${key} must be a positive number`);
@@ -323,6 +384,8 @@ export function resolveSettings(
     fail("alarmThresholds.sesBounceRate and sesComplaintRate are rates between 0 and 1");
   }
 
+  checkKnownKeys("functionMemoryMb", args.functionMemoryMb, FUNCTION_IDS);
+  checkKnownKeys("functionTimeoutSeconds", args.functionTimeoutSeconds, FUNCTION_IDS);
   const functionMemoryMb = { ...DEFAULTS.functionMemoryMb, ...args.functionMemoryMb };
   const functionTimeoutSeconds = { ...DEFAULTS.functionTimeoutSeconds, ...args.functionTimeoutSeconds };
   for (const id of FUNCTION_IDS) {

@@ -7,13 +7,14 @@ import {
   runProgram,
   SECRET_PLACEHOLDER,
   type RecordedResource,
-} from "../test/support/pulumiMocks";
+} from "../local/pulumi/pulumiMocks";
 
 /**
  * `npm run plan -- --stack dev|prod [--json]`: what `pulumi preview` would show, without the CLI or
  * an AWS account. The program runs under mocks with the stack's `Pulumi.<stack>.yaml`; the plan
  * lists every resource with its parent and resolved inputs (secrets masked, assets and archives
- * summarised). `--json` prints one JSON document on stdout and nothing else:
+ * summarised), then a summary (`N to create`, by AWS service) and the stack's outputs. `--json`
+ * prints one JSON document on stdout and nothing else, a contract other tools (the diagram) read:
  *
  *   { "stack": "dev", "resources": [ { "type", "name", "parent", "inputs" } ] }
  */
@@ -92,13 +93,47 @@ export async function plannedResource(resource: RecordedResource): Promise<Plann
   return { type: resource.type, name: resource.name, parent: resource.parent, inputs };
 }
 
-/** Runs the program (index.ts) for a stack under mocks and returns its plan. */
-export async function planStack(stack: string): Promise<Plan> {
+/** What the program would create for a stack, and the outputs it would export. */
+export interface PlanRun {
+  plan: Plan;
+  outputs: Record<string, unknown>;
+}
+
+/** Runs the program (index.ts) for a stack under mocks: its plan and its stack outputs. */
+export async function runPlan(stack: string): Promise<PlanRun> {
   // Loaded once the mocks and the stack's config are in place, as `pulumi up` would.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = () => (require("../index") as () => unknown)();
+  const program = () => (require("../index") as () => Record<string, unknown>)();
   const run = await runProgram({ stack, config: loadStackConfig(stack), program });
-  return { stack, resources: await Promise.all(run.resources.map(plannedResource)) };
+  return {
+    plan: { stack, resources: await Promise.all(run.resources.map(plannedResource)) },
+    outputs: run.outputs,
+  };
+}
+
+/** Runs the program (index.ts) for a stack under mocks and returns its plan. */
+export async function planStack(stack: string): Promise<Plan> {
+  return (await runPlan(stack)).plan;
+}
+
+/**
+ * The group a resource type belongs to in the summary: the AWS service (`aws:lambda/function:Function`
+ * is `lambda`), or the package for anything else (`bank-notification-stack`).
+ */
+export function typeGroup(type: string): string {
+  const [provider, module] = type.split(":");
+  return provider === "aws" ? module.split("/")[0] : provider;
+}
+
+/** `N to create (group count, ...)`, largest groups first, as `pulumi preview` ends. */
+export function summaryLine(plan: Plan): string {
+  const counts = new Map<string, number>();
+  for (const resource of plan.resources) {
+    const group = typeGroup(resource.type);
+    counts.set(group, (counts.get(group) ?? 0) + 1);
+  }
+  const groups = [...counts].sort(([a, countA], [b, countB]) => countB - countA || a.localeCompare(b));
+  return `${plan.resources.length} to create (${groups.map(([group, count]) => `${group} ${count}`).join(", ")})`;
 }
 
 const MAX_SHOWN = 100;
@@ -118,8 +153,8 @@ function shown(value: unknown): string {
   return text.length > MAX_SHOWN ? `{${Object.keys(value).length} fields}` : text;
 }
 
-/** The plan as a tree: children under their parent, each with its inputs on one line each. */
-export function formatPlan(plan: Plan): string {
+/** The plan as a tree (children under their parent, one line per input), its summary and the outputs. */
+export function formatPlan(plan: Plan, outputs: Record<string, unknown> = {}): string {
   const children = new Map<string | null, PlannedResource[]>();
   for (const resource of plan.resources) {
     const siblings = children.get(resource.parent) ?? [];
@@ -139,11 +174,35 @@ export function formatPlan(plan: Plan): string {
     }
   };
   visit(null, 0);
+  lines.push("", `Resources: ${summaryLine(plan)}`);
+  if (Object.keys(outputs).length > 0) {
+    lines.push("", "Outputs (ids and ARNs as the mocks derive them; AWS assigns the real ones):");
+    for (const [key, value] of Object.entries(outputs)) {
+      const text = JSON.stringify(value);
+      lines.push(
+        text.length > MAX_SHOWN
+          ? `  ${key}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`
+          : `  ${key}: ${text}`,
+      );
+    }
+  }
   return lines.join("\n");
 }
 
-const USAGE =
-  "Usage: npm run plan -- --stack <dev|prod> [--json] (npm run --silent plan ... to pipe the JSON)";
+function usage(): string {
+  return `Usage: npm run plan -- --stack <stack> [--json]
+
+What \`pulumi preview\` would show for a stack of this repository (Pulumi.<stack>.yaml), without the
+Pulumi CLI or an AWS account: the program runs under mocks that answer like AWS.
+
+  --stack <stack>  the stack to plan: ${availableStacks().join(", ")}
+  --json           one JSON document on stdout: { "stack", "resources": [{ "type", "name", "parent", "inputs" }] }
+                   (npm run --silent plan ... keeps npm's banner out of the pipe)
+  --help           this text
+
+Without --json: the resource tree with each resource's inputs, a summary (N to create, by AWS
+service) and the stack outputs.`;
+}
 
 /** A mistake in how the plan was asked for: reported in one line, with what to do instead. */
 class UsageError extends Error {}
@@ -154,17 +213,18 @@ function availableStacks(): string[] {
     .filter((stack): stack is string => stack !== undefined);
 }
 
-function parseArguments(argv: string[]): { stack: string; json: boolean } {
+function parseArguments(argv: string[]): { stack: string; json: boolean } | "help" {
   let stack: string | undefined;
   let json = false;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
+    if (argument === "--help" || argument === "-h") return "help";
     if (argument === "--json") json = true;
     else if (argument === "--stack") stack = argv[++index];
     else if (argument.startsWith("--stack=")) stack = argument.slice("--stack=".length);
-    else throw new UsageError(`Unknown argument "${argument}". ${USAGE}`);
+    else throw new UsageError(`Unknown argument "${argument}".\n\n${usage()}`);
   }
-  if (!stack) throw new UsageError(`Missing --stack. ${USAGE}`);
+  if (!stack) throw new UsageError(`Missing --stack.\n\n${usage()}`);
   if (!availableStacks().includes(stack)) {
     throw new UsageError(
       `No stack "${stack}": there is no Pulumi.${stack}.yaml. Stacks: ${availableStacks().join(", ")}.`,
@@ -173,19 +233,24 @@ function parseArguments(argv: string[]): { stack: string; json: boolean } {
   return { stack, json };
 }
 
+/** Writes the text and resolves once stdout has taken it all: a pipe is written asynchronously. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { stack, json } = parseArguments(argv);
+  const parsed = parseArguments(argv);
+  if (parsed === "help") return writeStdout(`${usage()}\n`);
+  const { stack, json } = parsed;
   if (json) {
     // stdout carries the JSON document only: anything the program or Pulumi logs goes to stderr.
     const toStderr = (...parts: unknown[]) => process.stderr.write(`${parts.map(String).join(" ")}\n`);
     console.log = console.info = console.debug = toStderr;
   }
-  const plan = await planStack(stack);
-  const text = json ? JSON.stringify(plan, null, 2) : formatPlan(plan);
-  // Exit only once stdout has taken everything: a pipe is written asynchronously.
-  await new Promise<void>((resolve, reject) =>
-    process.stdout.write(`${text}\n`, (error) => (error ? reject(error) : resolve())),
-  );
+  const { plan, outputs } = await runPlan(stack);
+  await writeStdout(`${json ? JSON.stringify(plan, null, 2) : formatPlan(plan, outputs)}\n`);
 }
 
 if (require.main === module) {

@@ -19,7 +19,7 @@ import {
   type UnpackedFunction,
 } from "../support/pulumiArchives";
 import { plannedWorld } from "../support/plannedWorld";
-import { REPO_ROOT } from "../support/pulumiMocks";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { ofType, type StackName } from "../support/pulumiStacks";
 import { apiEvent, validCustomer } from "../support/sampleData";
 

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -9,14 +9,26 @@ import { createTableFromDesign } from "../../local/bootstrap";
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { invokeLikeLambda, NODE_22, unpackArchive, type ArchiveEntry } from "../support/pulumiArchives";
 import { startEarly, type EarlyWork } from "../support/pulumiEarlyStart";
-import { REPO_ROOT } from "../support/pulumiMocks";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { apiEvent, validCustomer } from "../support/sampleData";
 import { useLocalServices } from "../support/sharedServices";
 
 const run = promisify(execFile);
+const EXAMPLE = path.join(REPO_ROOT, "examples/typescript");
+
+/** What `npm pack --json` reports of the tarball. */
+interface PackedTarball {
+  filename: string;
+  size: number;
+  files: { path: string }[];
+}
 
 interface ConsumerRun {
   folder: string;
+  packed: PackedTarball;
+  /** The peer dependencies the installed package declares. */
+  peerDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
   types: string[];
   handler: string;
   environment: Record<string, string>;
@@ -35,17 +47,18 @@ function compile(source: string, target: string): void {
 }
 
 /**
- * `npm pack` of the package as it would be published: its own `prepack` script runs `npm run build`,
+ * `npm pack` of the package as it would be published: its own `prepare` script runs `npm run build`,
  * which compiles `dist/`, and the tarball lands in `destination`, outside the repository.
  */
-async function packPackage(destination: string, signal: AbortSignal): Promise<string> {
-  const { stdout } = await run("npm", ["pack", "--silent", "--pack-destination", destination], {
+async function packPackage(destination: string, signal: AbortSignal): Promise<PackedTarball> {
+  const { stdout } = await run("npm", ["pack", "--silent", "--json", "--pack-destination", destination], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...NO_REGISTRY },
     maxBuffer: 16 * 1024 * 1024,
     signal,
   });
-  return path.join(destination, stdout.trim().split("\n").pop()!);
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf("["))) as PackedTarball[];
+  return { ...packed, filename: path.join(destination, packed.filename) };
 }
 
 function installedVersion(name: string): string {
@@ -86,33 +99,66 @@ async function seedNodeModules(consumer: string, signal: AbortSignal): Promise<v
   }
 }
 
+/**
+ * The example program's package.json (examples/typescript) with its own dependencies resolved to what
+ * is installed here, and the package itself to the tarball.
+ */
+function consumerPackageJson(tarball: string): string {
+  const example = JSON.parse(readFileSync(path.join(EXAMPLE, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const resolved = (dependencies: Record<string, string>) =>
+    Object.fromEntries(
+      Object.keys(dependencies).map((name) => [
+        name,
+        name === "bank-notification-stack" ? `file:${tarball}` : installedVersion(name),
+      ]),
+    );
+  return JSON.stringify({
+    name: "consumer-program",
+    version: "1.0.0",
+    private: true,
+    main: "index.js",
+    dependencies: resolved(example.dependencies),
+    devDependencies: resolved(example.devDependencies),
+  });
+}
+
 /** A Pulumi program of its own, outside the repository, installing the tarball and running under mocks. */
 async function runConsumer({ signal, scratchFolder }: EarlyWork): Promise<ConsumerRun> {
   NO_REGISTRY.npm_config_cache = scratchFolder("bank-notification-npm-cache-");
   const staging = scratchFolder("bank-notification-package-");
   const consumer = scratchFolder("bank-notification-consumer-");
-  const tarball = await packPackage(staging, signal);
-  writeFileSync(
-    path.join(consumer, "package.json"),
-    JSON.stringify({
-      name: "consumer-program",
-      version: "1.0.0",
-      private: true,
-      main: "index.js",
-      dependencies: {
-        "bank-notification-stack": `file:${tarball}`,
-        "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
-        "@pulumi/aws": installedVersion("@pulumi/aws"),
-      },
-    }),
-  );
+  const packed = await packPackage(staging, signal);
+  writeFileSync(path.join(consumer, "package.json"), consumerPackageJson(packed.filename));
   await seedNodeModules(consumer, signal);
-  await run("npm", ["install", "--ignore-scripts"], {
-    cwd: consumer,
-    env: { ...process.env, ...NO_REGISTRY },
-    maxBuffer: 16 * 1024 * 1024,
-    signal,
-  });
+  const npm = (args: string[]) =>
+    run("npm", args, {
+      cwd: consumer,
+      env: { ...process.env, ...NO_REGISTRY },
+      maxBuffer: 16 * 1024 * 1024,
+      signal,
+    });
+  // npm 7+ fetches the manifest of every peer dependency of a new package, even one the program
+  // already has, which offline means a failure: `--legacy-peer-deps` leaves peers to the program's
+  // own dependencies, and `npm ls --all` then fails if they do not satisfy the declared ranges.
+  await npm(["install", "--ignore-scripts", "--legacy-peer-deps"]);
+  await npm(["ls", "--all"]);
+  // The TypeScript example, compiled by the program's own TypeScript against the installed declarations.
+  const example = path.join(consumer, "example");
+  mkdirSync(example);
+  for (const file of ["index.ts", "tsconfig.json"])
+    cpSync(path.join(EXAMPLE, file), path.join(example, file));
+  await run(
+    process.execPath,
+    [path.join(consumer, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", example],
+    {
+      cwd: consumer,
+      maxBuffer: 16 * 1024 * 1024,
+      signal,
+    },
+  );
   compile(path.join(__dirname, "consumer/program.ts"), path.join(consumer, "index.js"));
   const resultFile = path.join(consumer, "recorded.json");
   await run(process.execPath, ["index.js", resultFile], {
@@ -120,9 +166,18 @@ async function runConsumer({ signal, scratchFolder }: EarlyWork): Promise<Consum
     env: { PATH: process.env.PATH },
     signal,
   });
+  const installed = JSON.parse(
+    readFileSync(path.join(consumer, "node_modules/bank-notification-stack/package.json"), "utf8"),
+  ) as Pick<ConsumerRun, "peerDependencies" | "dependencies">;
   return {
     folder: consumer,
-    ...(JSON.parse(readFileSync(resultFile, "utf8")) as Omit<ConsumerRun, "folder">),
+    packed,
+    peerDependencies: installed.peerDependencies,
+    dependencies: installed.dependencies,
+    ...(JSON.parse(readFileSync(resultFile, "utf8")) as Omit<
+      ConsumerRun,
+      "folder" | "packed" | "peerDependencies" | "dependencies"
+    >),
   };
 }
 
@@ -138,6 +193,38 @@ describe("infra: the packed component in another program", function () {
     recorded = await consumerRun.result();
     archive = path.join(recorded.folder, "customers-api-archive");
     await unpackArchive(recorded.entries, archive);
+  });
+
+  it("packs declarations, compiled code and templates, and no test, fixture or local state, under 1 MB", () => {
+    const files = recorded.packed.files.map((file) => file.path);
+    expect(files).to.include.members([
+      "package.json",
+      "LICENSE",
+      "README.md",
+      "CHANGELOG.md",
+      "dist/components/index.js",
+      "dist/components/index.d.ts",
+      "dist/components/settings.d.ts",
+      "dist/runtime/handlers/notify.js",
+      "templates/deposit/fr.html",
+      "templates/layout.html",
+    ]);
+    expect(
+      files.filter((file) =>
+        /^(test|local|tools|examples|\.local|\.ci)\/|\.spec\.|\.tgz$|^Pulumi\./.test(file),
+      ),
+    ).to.deep.equal([]);
+    expect(recorded.packed.size).to.be.below(1024 * 1024);
+  });
+
+  it("declares @pulumi/pulumi and @pulumi/aws as peers, which the program's own versions satisfy", () => {
+    expect(recorded.peerDependencies).to.deep.equal({
+      "@pulumi/aws": "^7.48.0",
+      "@pulumi/pulumi": "^3.248.0",
+    });
+    expect(Object.keys(recorded.dependencies).filter((name) => name.startsWith("@pulumi/"))).to.deep.equal(
+      [],
+    );
   });
 
   it("installs from the npm tarball and instantiates the component under mocks", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { notificationInputTemplate } from "../../runtime/domain/operationEvent";
 import { NOTIFICATION_KINDS } from "../../runtime/domain/operationKinds";
-import type { RecordedResource } from "../support/pulumiMocks";
+import type { RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   byArn,
   named,

@@ -11,7 +11,7 @@ import { builtinModules } from "node:module";
 import { bundleFunction } from "../../components/functionCode";
 import { HANDLER_FACTORIES } from "../../components/functions";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
-import { MOCK_HASH_KEY, REPO_ROOT, type RecordedResource } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT, type RecordedResource } from "../../local/pulumi/pulumiMocks";
 import { byArn, ofType, onlyOfType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 const FACTORIES: Record<FunctionId, (options: { env: Record<string, string> }) => unknown> = {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { PolicyStatement } from "../../components/iam";
-import type { RecordedResource } from "../support/pulumiMocks";
+import type { RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   asList,
   byArn,

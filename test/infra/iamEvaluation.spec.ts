@@ -12,7 +12,7 @@ import { AWS_CALLS, type AwsCall, type StackResource } from "../../runtime/confi
 import { EVIDENCE_PREFIX } from "../../runtime/domain/evidence";
 import { FUNCTION_IDS, type FunctionId } from "../../components/settings";
 import { recordHandlerCalls, type HandlerCalls } from "../support/planHandlerCalls";
-import { loadStackConfig, type RecordedResource } from "../support/pulumiMocks";
+import { loadStackConfig, type RecordedResource } from "../../local/pulumi/pulumiMocks";
 import { ofType, onlyOfType, stackRun, type StackName, type StackRun } from "../support/pulumiStacks";
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { RecordedResource } from "../support/pulumiMocks";
+import type { RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   componentRun,
   ofType,

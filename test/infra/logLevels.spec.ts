@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createHandlerContext } from "../../runtime/handlers/handlerContext";
 import { lambdaKeepsLine } from "../support/lambdaLogFilter";
-import { loadStackConfig, runProgram } from "../support/pulumiMocks";
+import { loadStackConfig, runProgram } from "../../local/pulumi/pulumiMocks";
 import { ofType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 /** The prod stack with its `logLevel` set to `level`. */

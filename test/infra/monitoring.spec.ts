@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createCustomersApiHandler, createNotifyHandler, createOperationsApiHandler } from "../../runtime";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import type { RecordedResource } from "../support/pulumiMocks";
+import type { RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   byArn,
   componentRun,

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { formatPlan, plannedResource, type AssetSummary, type Plan } from "../../tools/plan";
-import { MOCK_HASH_KEY, REPO_ROOT, SECRET_PLACEHOLDER } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT, SECRET_PLACEHOLDER } from "../../local/pulumi/pulumiMocks";
 import { startEarly } from "../support/pulumiEarlyStart";
 import { stackRun } from "../support/pulumiStacks";
 
@@ -104,12 +104,12 @@ describe("infra: npm run plan", function () {
     }
   });
 
-  it("prints a readable tree without --json", async () => {
+  it("prints a readable tree without --json, then a summary by AWS service and the stack outputs", async () => {
     const dev = await stackRun("dev");
-    const text = formatPlan({
-      stack: "dev",
-      resources: await Promise.all(dev.resources.map(plannedResource)),
-    });
+    const text = formatPlan(
+      { stack: "dev", resources: await Promise.all(dev.resources.map(plannedResource)) },
+      dev.outputs,
+    );
     const lines = text.split("\n");
     expect(lines[0]).to.equal(`Plan of stack dev: ${dev.resources.length} resources`);
     expect(lines).to.include("+ bank-notification-stack:index:BankNotificationStack notifications");
@@ -117,5 +117,36 @@ describe("infra: npm run plan", function () {
     expect(lines).to.include("      name: bank-notif-dev-notifications");
     expect(text).to.match(/code: AssetArchive: \d+ entries, \d+\.\d MB/);
     expect(text).to.not.include(MOCK_HASH_KEY);
+
+    const summary = /^Resources: (\d+) to create \((.+)\)$/.exec(
+      lines.find((line) => line.startsWith("Resources:"))!,
+    )!;
+    expect(Number(summary[1])).to.equal(dev.resources.length);
+    const groups = summary[2].split(", ").map((group) => group.split(" "));
+    expect(groups.reduce((total, [, count]) => total + Number(count), 0)).to.equal(dev.resources.length);
+    expect(summary[2])
+      .to.include("lambda ")
+      .and.include("dynamodb 1")
+      .and.include("bank-notification-stack 1");
+    const counts = groups.map(([, count]) => Number(count));
+    expect(counts).to.deep.equal([...counts].sort((a, b) => b - a));
+
+    expect(lines).to.include('  tableName: "bank-notif-dev-notifications"');
+    expect(lines).to.include('  eventSource: "bank.core-banking.dev"');
+    expect(text).to.match(/\n {2}apiUrl: "https:\/\/\w+\.execute-api\.eu-west-1\.amazonaws\.com\/v1"\n/);
+  });
+
+  it("explains itself with --help, and rejects an unknown argument with the usage", async () => {
+    const plan = (args: string[]) =>
+      run(process.execPath, ["--import=tsx", "tools/plan.ts", ...args], { cwd: REPO_ROOT });
+    const help = await plan(["--help"]);
+    expect(help.stdout).to.match(/^Usage: npm run plan -- --stack <stack> \[--json\]\n/);
+    expect(help.stdout).to.include("the stack to plan: dev, prod");
+    const refused = await plan(["--stack", "prod", "--yaml"]).then(
+      () => expect.fail("an unknown argument was accepted"),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.match(/^Unknown argument "--yaml"\.\n\nUsage: npm run plan/);
   });
 });

@@ -9,7 +9,7 @@ import {
   type NotificationKind,
   type OperationKind,
 } from "../../runtime/domain/operationKinds";
-import { MOCK_HASH_KEY } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY } from "../../local/pulumi/pulumiMocks";
 import { named, ofType, stackRun, type StackRun } from "../support/pulumiStacks";
 
 const OCCURRED_AT = "2026-03-14T09:30:00Z";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { physicalNames } from "../../components/naming";
 import { resolveSettings } from "../../components/settings";
-import { MOCK_HASH_KEY, type RecordedResource } from "../support/pulumiMocks";
+import { MOCK_HASH_KEY, type RecordedResource } from "../../local/pulumi/pulumiMocks";
 import {
   componentRun,
   minimalArgs,
@@ -174,6 +174,13 @@ describe("infra: the program's stacks and several instances", function () {
       [{ largeAmountThresholds: { eur: 10 } }, /not an ISO 4217 currency code/],
       [{ largeAmountThresholds: { EUR: 6e9 } }, /largeAmountThresholds.EUR/],
       [{ eventSource: "aws.ses" }, /eventSource/],
+      // Programs in YAML or another language have no type checker: a misspelt key or value must not pass.
+      [
+        { functionMemoryMb: { notfy: 1024 } as never },
+        /functionMemoryMb has no setting "notfy"; use one of operationsApi, customersApi, notify, sesFeedback/,
+      ],
+      [{ alarmThresholds: { apiLatencyMs: 2000 } as never }, /alarmThresholds has no setting "apiLatencyMs"/],
+      [{ logLevel: "info" as never }, /logLevel "info" must be one of DEBUG, INFO, WARN, ERROR/],
     ];
     for (const [overrides, message] of invalid) {
       expect(() => resolveSettings("x", "dev", minimalArgs(overrides)), String(message)).to.throw(message);

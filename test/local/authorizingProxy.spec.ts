@@ -12,7 +12,7 @@ import type { ProxiedService } from "../../local/proxy/awsProtocols";
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { EVIDENCE_PREFIX } from "../../runtime/domain/evidence";
 import { plannedWorld, type PlannedWorld } from "../support/plannedWorld";
-import { loadStackConfig } from "../support/pulumiMocks";
+import { loadStackConfig } from "../../local/pulumi/pulumiMocks";
 
 /** The dev plan's resources with one statement taken out of the notify role's inline policy. */
 function withoutStatement(resources: PlannedResource[], roleSuffix: string, sid: string): PlannedResource[] {

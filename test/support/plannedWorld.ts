@@ -4,7 +4,7 @@ import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { createTableFromDesign, uploadTemplates } from "../../local/bootstrap";
 import type { LocalServices } from "../../local/localServices";
 import { ENVIRONMENT } from "../../runtime/config/environment";
-import { MOCK_HASH_KEY } from "./pulumiMocks";
+import { MOCK_HASH_KEY } from "../../local/pulumi/pulumiMocks";
 import { ofType, onlyOfType, stackRun, type StackName, type StackRun } from "./pulumiStacks";
 import { useLocalServices } from "./sharedServices";
 

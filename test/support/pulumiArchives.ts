@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { REPO_ROOT } from "./pulumiMocks";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 
 /**
  * Running a function's archive the way Lambda does: unpacked in an empty folder outside the

@@ -7,7 +7,7 @@ import {
   runProgram,
   type ProgramRun,
   type RecordedResource,
-} from "./pulumiMocks";
+} from "../../local/pulumi/pulumiMocks";
 
 /**
  * The program runs the infra specs share: each stack of the repository once per test process, and
@@ -128,6 +128,21 @@ export function componentRun(
     );
   }
   return componentRuns.get(key)!;
+}
+
+/** A program of its own holding one instance of the component with these args. */
+export function instanceRun(name: string, args: BankNotificationStackArgs): Promise<StackRun> {
+  cacheCodePackaging();
+  return runProgram({
+    stack: "instance",
+    project: "consumer",
+    config: { config: { "aws:region": "eu-west-3" }, secretKeys: [] },
+    program: () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { BankNotificationStack } = require("../../components") as typeof import("../../components");
+      return { tableName: new BankNotificationStack(name, args).tableName } as Record<string, unknown>;
+    },
+  });
 }
 
 export function ofType(run: StackRun, type: string): RecordedResource[] {

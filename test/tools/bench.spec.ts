@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { FUNCTION_IDS } from "../../components/settings";
 import type { BenchReport } from "../../tools/bench";
 import { startEarly } from "../support/pulumiEarlyStart";
-import { REPO_ROOT } from "../support/pulumiMocks";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 
 const run = promisify(execFile);
 
