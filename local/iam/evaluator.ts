@@ -65,6 +65,16 @@ export interface Decision {
 const ENCRYPTION_CONTEXT_PREFIX = "kms:EncryptionContext:";
 const ACCOUNT_IN_ARN = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/;
 
+/** The account of an IAM or STS principal ARN. */
+export function accountOfPrincipal(arn: string): string | undefined {
+  return ACCOUNT_IN_ARN.exec(arn)?.[1];
+}
+
+/** The ARN AWS gives a role session: `arn:aws:sts::<account>:assumed-role/<role name>/<session>`. */
+export function roleSessionArn(roleArn: string, sessionName: string): string {
+  return `arn:aws:sts::${accountOfPrincipal(roleArn)}:assumed-role/${roleArn.split("/").pop()}/${sessionName}`;
+}
+
 function principalOf(caller: Caller): {
   principal: string | typeof anonymousPrincipal;
   context: Record<string, string>;
@@ -72,9 +82,8 @@ function principalOf(caller: Caller): {
   switch (caller.kind) {
     case "role": {
       const [, account] = ACCOUNT_IN_ARN.exec(caller.roleArn) ?? [];
-      const roleName = caller.roleArn.split("/").pop();
       return {
-        principal: `arn:aws:sts::${account}:assumed-role/${roleName}/${caller.sessionName}`,
+        principal: roleSessionArn(caller.roleArn, caller.sessionName),
         // Global keys AWS sets for a role session; the evaluator does not derive them itself.
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
         context: {

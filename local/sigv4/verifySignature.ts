@@ -153,9 +153,12 @@ export async function verifySignature<P extends KnownSecret>(
     };
   }
   const [path, rawQuery = ""] = request.url.split(/\?(.*)/s);
+  // Only the headers the client signed: the signer would add every other header it received (an
+  // HTTP client's accept or content-length, a proxy's) to the canonical request, and so would AWS not.
+  const signed = new Set(signedHeaders.split(";"));
   const headers = Object.fromEntries(
     Object.entries(request.headers)
-      .filter(([, value]) => value !== undefined)
+      .filter(([name, value]) => value !== undefined && signed.has(name.toLowerCase()))
       .map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(",") : String(value)]),
   );
   const signer = new SignatureV4({
@@ -163,10 +166,12 @@ export async function verifySignature<P extends KnownSecret>(
     region,
     service,
     sha256: NodeSha256,
+    // Nor add an x-amz-content-sha256 header the client did not send.
+    applyChecksum: false,
     // S3 signs the path as sent; every other service escapes it once more.
     uriEscapePath: service !== "s3",
   });
-  const signed = await signer.sign(
+  const resigned = await signer.sign(
     {
       method: request.method,
       protocol: "http:",
@@ -176,9 +181,9 @@ export async function verifySignature<P extends KnownSecret>(
       headers,
       body: request.body,
     },
-    { signingDate: new Date(signedAt), signableHeaders: new Set(signedHeaders.split(";")) },
+    { signingDate: new Date(signedAt), signableHeaders: signed },
   );
-  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? "";
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(resigned.headers.authorization))?.[1] ?? "";
   const matches =
     expected.length === signature.length &&
     timingSafeEqual(Buffer.from(expected, "hex"), Buffer.from(signature, "hex"));

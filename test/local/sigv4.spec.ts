@@ -125,6 +125,45 @@ describe("local SigV4 verification (AWS's signer re-signs what it received)", ()
     expect(await verify(changed, "execute-api")).to.deep.include({ ok: false, code: "InvalidSignature" });
   });
 
+  it("reads only the headers the client signed: headers added after signing (an HTTP client's, a proxy's) change nothing", async () => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "AKIDLOCALPRODUCER", secretAccessKey: "producer-secret" },
+      region: "eu-west-1",
+      service: "execute-api",
+      sha256: NodeSha256,
+      // As the SDK's execute-api clients sign: no x-amz-content-sha256 header.
+      applyChecksum: false,
+    });
+    const body = JSON.stringify({ amount: "10.00" });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      path: "/v1/operations",
+      query: {},
+      headers: { host: "127.0.0.1:8080", "content-type": "application/json" },
+      body,
+    });
+    const request = {
+      method: "POST",
+      url: "/v1/operations",
+      headers: {
+        ...signed.headers,
+        accept: "*/*",
+        "accept-encoding": "gzip, deflate",
+        "content-length": String(body.length),
+        "x-forwarded-for": "10.0.0.1",
+      },
+      body: Buffer.from(body),
+    };
+    expect(await verify(request, "execute-api")).to.deep.include({ ok: true });
+    const retyped = { ...request, headers: { ...request.headers, "content-type": "text/plain" } };
+    expect(await verify(retyped, "execute-api"), "a signed header changed").to.deep.include({
+      ok: false,
+      code: "InvalidSignature",
+    });
+  });
+
   it("refuses a signature more than 5 minutes away from the clock, either way", async () => {
     await client().send(new ListTablesCommand({}));
     clock = Date.now() + 5 * 60 * 1000 + 10_000;
