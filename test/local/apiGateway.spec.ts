@@ -9,7 +9,7 @@ import { routeMatcher, type RestRoute } from "../../local/apigateway/openApiRout
 import type { ExecutionLogEntry } from "../../local/apigateway/requestPipeline";
 import type { ProxyEvent } from "../../local/apigateway/proxyEvent";
 import { signedFetch, signRequest } from "../../local/sigv4/signedFetch";
-import { loadStackConfig } from "../support/pulumiMocks";
+import { loadStackConfig } from "../../local/pulumi/pulumiMocks";
 import { stackRun, type StackRun } from "../support/pulumiStacks";
 
 /**
