@@ -43,8 +43,8 @@ describe("infra: npm run diagram", function () {
       "GET /notifications/failed",
     ]);
     expect(edge(api, "function:bank-notif-prod-customers-api")?.label).to.include("DELETE /customers/{id}");
-    expect(edge("policy:bank-notif-prod-producer", api)?.label).to.equal("POST /operations");
-    expect(edge("policy:bank-notif-prod-producer", "bus:bank-notif-prod-operations")?.label).to.equal(
+    expect(edge("policy:bank-notif-prod-producer-eu-west-3", api)?.label).to.equal("POST /operations");
+    expect(edge("policy:bank-notif-prod-producer-eu-west-3", "bus:bank-notif-prod-operations")?.label).to.equal(
       "PutEvents",
     );
     expect(edge("function:bank-notif-prod-operations-api", "bus:bank-notif-prod-operations")?.label).to.equal(
