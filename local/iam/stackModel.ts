@@ -148,7 +148,11 @@ export function stackModel(resources: PlannedResource[]): StackModel {
       case "sqs": {
         const queue = byArn(resourceArn);
         const policy =
-          queue && one(TYPES.queuePolicy, (candidate) => candidate.inputs.queueUrl === queue.state.url);
+          queue &&
+          // A queue policy names its queue by URL, the queue's id.
+          one(TYPES.queuePolicy, (candidate) =>
+            [queue.id, queue.state.url].includes(String(candidate.inputs.queueUrl)),
+          );
         return policy && document(policy.inputs.policy);
       }
       case "sns": {

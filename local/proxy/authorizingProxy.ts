@@ -40,6 +40,7 @@ export interface AuthorizingProxyOptions {
   sesIdentityOf: SesIdentityOf;
   port?: number;
   onDecision?: (decision: ProxyDecision) => void;
+  onResponse?: ResponseInspector;
   now?: () => number;
 }
 
@@ -54,7 +55,19 @@ function reply(response: ServerResponse, error: ErrorResponse): void {
   response.end(error.body);
 }
 
-function forward(upstream: URL, received: ReceivedRequest, response: ServerResponse): Promise<void> {
+/** What a forwarded call answered, for a service that acts on it (SES publishing its events). */
+export type ResponseInspector = (
+  principal: LocalPrincipal,
+  call: SdkCall,
+  answer: { status: number; body: Buffer },
+) => void;
+
+function forward(
+  upstream: URL,
+  received: ReceivedRequest,
+  response: ServerResponse,
+  inspect?: (answer: { status: number; body: Buffer }) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       {
@@ -66,8 +79,13 @@ function forward(upstream: URL, received: ReceivedRequest, response: ServerRespo
       },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
+        const chunks: Buffer[] = [];
+        if (inspect) answer.on("data", (chunk: Buffer) => chunks.push(chunk));
         answer.pipe(response);
-        answer.on("end", resolve);
+        answer.on("end", () => {
+          inspect?.({ status: answer.statusCode ?? 502, body: Buffer.concat(chunks) });
+          resolve();
+        });
       },
     );
     outgoing.on("error", reject);
@@ -150,7 +168,8 @@ export async function startAuthorizingProxy(
       allowed: true,
       message: `${principal.name}: ${call.command}`,
     });
-    await forward(upstream, received, response);
+    const inspect = options.onResponse;
+    await forward(upstream, received, response, inspect && ((answer) => inspect(principal, call, answer)));
   }
 
   const server: Server = createServer((request, response) => {

@@ -333,27 +333,30 @@ function resolveOutputs<T>(value: T): Promise<pulumi.Unwrap<T>> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-/**
- * Runs `program` under mocks with the given stack config and returns every resource it registered.
- * Runs are serialised: Pulumi's mock settings and config are process-wide.
- */
-export function runProgram<T>(options: {
+export interface RunOptions<T> {
   stack: string;
   project?: string;
   config: StackConfig;
   program: () => T;
-}): Promise<ProgramRun<pulumi.Unwrap<T>>> {
+  /**
+   * Called for each resource as the program registers it, once the resources it depends on exist:
+   * the local cloud creates the resource there and returns what the provider would answer instead of
+   * the mock's (a local queue URL, the local API's URL), which the program's outputs then carry.
+   */
+  materialise?: (resource: RecordedResource) => Promise<Record<string, unknown> | void>;
+}
+
+/**
+ * Runs `program` under mocks with the given stack config and returns every resource it registered.
+ * Runs are serialised: Pulumi's mock settings and config are process-wide.
+ */
+export function runProgram<T>(options: RunOptions<T>): Promise<ProgramRun<pulumi.Unwrap<T>>> {
   const run = queue.then(() => runProgramNow(options));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function runProgramNow<T>(options: {
-  stack: string;
-  project?: string;
-  config: StackConfig;
-  program: () => T;
-}): Promise<ProgramRun<pulumi.Unwrap<T>>> {
+async function runProgramNow<T>(options: RunOptions<T>): Promise<ProgramRun<pulumi.Unwrap<T>>> {
   const { config, secretKeys } = options.config;
   const allowedAccounts = config["aws:allowedAccountIds"]
     ? (JSON.parse(config["aws:allowedAccountIds"]) as string[])
@@ -374,9 +377,9 @@ async function runProgramNow<T>(options: {
   pulumi.runtime.setAllConfig({ "aws:region": aws.region, ...config }, secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         const { id, state } = mockResourceState(args.type, args.name, args.inputs, aws);
-        resources.push({
+        const resource: RecordedResource = {
           type: args.type,
           name: args.name,
           parent: pending.parent ? nameOfUrn(pending.parent) : null,
@@ -387,8 +390,10 @@ async function runProgramNow<T>(options: {
           retainOnDelete: pending.retainOnDelete,
           dependencies: pending.dependencies,
           state,
-        });
-        return { id, state };
+        };
+        resources.push(resource);
+        if (options.materialise) Object.assign(resource.state, await options.materialise(resource));
+        return { id, state: resource.state };
       },
       call: (args) => mockCall(args.token, args.inputs, aws),
     },

@@ -1,9 +1,14 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  archiveEntries as entriesOf,
+  unpackArchive as writeArchive,
+  type ArchiveEntry,
+} from "../../local/lambda/archive";
 import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 
 /**
@@ -37,43 +42,19 @@ Promise.resolve()
   );
 `;
 
-/** One entry of a function archive: a file written from text, or a file or folder copied from disk. */
-export type ArchiveEntry = { name: string; text: string } | { name: string; path: string };
+export type { ArchiveEntry };
 
-/** A function's `code` as entries, paths made absolute from `base` (the program's working directory). */
-export async function archiveEntries(
+/** A function's `code` as entries, paths made absolute from the repository. */
+export function archiveEntries(
   archive: pulumi.asset.AssetArchive,
   base = REPO_ROOT,
 ): Promise<ArchiveEntry[]> {
-  const assets = await archive.assets;
-  return Promise.all(
-    Object.entries(assets).map(async ([name, entry]): Promise<ArchiveEntry> => {
-      if (entry instanceof pulumi.asset.StringAsset) return { name, text: await entry.text };
-      if (entry instanceof pulumi.asset.FileArchive || entry instanceof pulumi.asset.FileAsset) {
-        return { name, path: path.resolve(base, await entry.path) };
-      }
-      throw new Error(`unexpected archive entry ${name}`);
-    }),
-  );
+  return entriesOf(archive, base);
 }
 
-/**
- * Unpacks the entries into `folder`, as Lambda unzips an archive, with the invocation script beside
- * them. Package folders are hard-linked where the file system allows (the same bytes, without
- * copying them), copied otherwise.
- */
+/** Unpacks the entries into `folder`, as Lambda unzips an archive, with the invocation script beside them. */
 export async function unpackArchive(entries: ArchiveEntry[], folder: string): Promise<void> {
-  await Promise.all(
-    entries.map(async (entry) => {
-      const target = path.join(folder, entry.name);
-      mkdirSync(path.dirname(target), { recursive: true });
-      if ("text" in entry) writeFileSync(target, entry.text);
-      else
-        await run("cp", ["-al", entry.path, target]).catch(() =>
-          cpSync(entry.path, target, { recursive: true }),
-        );
-    }),
-  );
+  await writeArchive(entries, folder);
   writeFileSync(path.join(folder, INVOKE_SCRIPT_NAME), INVOKE_SCRIPT);
 }
 
