@@ -140,7 +140,8 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Loc
     }
   };
 
-  const delivered = (event: BusEvent): DeliveredEvent => ({
+  /** An event entering the bus now. */
+  const arriving = (event: BusEvent): DeliveredEvent => ({
     event,
     value: eventValue(event),
     receivedAt: now(),
@@ -169,7 +170,7 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Loc
         log("warn", `event ${id} accepted and dropped: there is no event bus ${checked.entry.bus}`);
         return { EventId: id };
       }
-      const event = delivered(
+      const event = arriving(
         newBusEvent(checked.entry, { id, account: scope.accountId, region: scope.region, receivedAt: now() }),
       );
       track(
@@ -225,7 +226,7 @@ export async function startEventBridge(options: EventBridgeOptions): Promise<Loc
         return time >= from.getTime() && time < to.getTime();
       });
       for (const { event } of selected)
-        route(bus, delivered({ ...event, header: { ...event.header, "replay-name": replayName } }));
+        route(bus, arriving({ ...event, header: { ...event.header, "replay-name": replayName } }));
       return { replayName, eventCount: selected.length };
     },
 
