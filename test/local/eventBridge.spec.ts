@@ -24,7 +24,7 @@ import { stackModel, type PlannedResource } from "../../local/iam/stackModel";
 import { buildOperationEvent, parseNotificationEnvelope } from "../../runtime/domain/operationEvent";
 import type { OperationInput } from "../../runtime/domain/operationSchema";
 import { startLocalQueues, type LocalQueues } from "../support/localQueues";
-import { loadStackConfig } from "../support/pulumiMocks";
+import { loadStackConfig } from "../../local/pulumi/pulumiMocks";
 import { ofType, stackRun, type StackRun } from "../support/pulumiStacks";
 import { validOperation } from "../support/sampleData";
 
