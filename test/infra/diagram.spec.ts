@@ -44,9 +44,9 @@ describe("infra: npm run diagram", function () {
     ]);
     expect(edge(api, "function:bank-notif-prod-customers-api")?.label).to.include("DELETE /customers/{id}");
     expect(edge("policy:bank-notif-prod-producer-eu-west-3", api)?.label).to.equal("POST /operations");
-    expect(edge("policy:bank-notif-prod-producer-eu-west-3", "bus:bank-notif-prod-operations")?.label).to.equal(
-      "PutEvents",
-    );
+    expect(
+      edge("policy:bank-notif-prod-producer-eu-west-3", "bus:bank-notif-prod-operations")?.label,
+    ).to.equal("PutEvents");
     expect(edge("function:bank-notif-prod-operations-api", "bus:bank-notif-prod-operations")?.label).to.equal(
       "PutEvents",
     );
