@@ -32,7 +32,7 @@ export interface LocalServices {
   stop(): Promise<void>;
 }
 
-const REGION = "eu-west-1";
+const DEFAULT_REGION = "eu-west-1";
 
 /** The parts of Fastify's request and reply that the conditional-write shim uses. */
 interface HookRequest {
@@ -61,6 +61,8 @@ function close(server: Server): Promise<void> {
 }
 
 export interface LocalServicesOptions {
+  /** The region of queue ARNs and of the environment it gives clients. Default eu-west-1. */
+  region?: string;
   /** Folder for dynalite's LevelDB files; in memory when absent. */
   dynamodbPath?: string;
   /** Fixed ports; 0 (the default) picks a free one. */
@@ -83,7 +85,8 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
 
   const { buildApp } = await import("fauxqs");
-  const s3App = buildApp({ logger: false, host: "127.0.0.1", defaultRegion: REGION });
+  const region = options.region ?? DEFAULT_REGION;
+  const s3App = buildApp({ logger: false, host: "127.0.0.1", defaultRegion: region });
   // fauxqs ignores conditional writes; S3 refuses `If-None-Match: *` on an existing key with 412.
   // Conditional writes to one key are serialised from the check to the response, as S3 makes them atomic.
   const conditionalWrites = new Map<string, Promise<void>>();
@@ -154,7 +157,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     secretsManager: secretsManager.url,
   };
   return {
-    region: REGION,
+    region,
     endpoints,
     events,
     secrets,
@@ -162,7 +165,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
       for (let i = 0; i < count; i++) pendingFailures.push(errorCode);
     },
     awsEnvironment: () => ({
-      AWS_REGION: REGION,
+      AWS_REGION: region,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
