@@ -189,7 +189,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const [apiPort, eventBridgePort] = [await portFor(0), await portFor(5)];
     const proxyPorts = await Promise.all(PROXIED.map((_, index) => portFor(6 + index)));
     const proxies = {} as Record<ProxiedService, string>;
-    let eventBridge: LocalEventBridge | undefined;
+    /** EventBridge starts once the graph is complete; SES events wait for it. */
+    const late: { eventBridge?: LocalEventBridge } = {};
     const sesIdentityOf = (from: string) => {
       const identities = model
         .ofType("aws:sesv2/emailIdentity:EmailIdentity")
@@ -221,7 +222,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             service !== "ses" ||
             call.command !== "SendEmailCommand" ||
             answer.status !== 200 ||
-            !eventBridge
+            !late.eventBridge
           )
             return;
           const input = call.input as {
@@ -263,7 +264,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             now,
           );
           // SES reports a delivery after it accepted the message, never in the same instant.
-          const bus = eventBridge;
+          const bus = late.eventBridge;
           if (entries.length > 0) setTimeout(() => void bus.putEvents(entries), SES_EVENT_DELAY_MS);
         },
       });
@@ -343,7 +344,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return { messageId: sent.MessageId! };
       },
     };
-    eventBridge = await startEventBridge({
+    const bridge = await startEventBridge({
       buses: model.ofType("aws:cloudwatch/eventBus:EventBus"),
       rules: model.ofType("aws:cloudwatch/eventRule:EventRule"),
       targets: model.ofType("aws:cloudwatch/eventTarget:EventTarget"),
@@ -358,7 +359,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port: eventBridgePort,
       log: (level, message) => localLog(level, message),
     });
-    const bridge = eventBridge;
+    late.eventBridge = bridge;
     closers.push(() => bridge.close());
 
     let api: RunningRestApi | undefined;
