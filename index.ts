@@ -32,6 +32,7 @@ export = () => {
     apiThrottlingRateLimit: config.getNumber("apiThrottlingRateLimit"),
     apiThrottlingBurstLimit: config.getNumber("apiThrottlingBurstLimit"),
     sesMaxSendRate: config.getNumber("sesMaxSendRate"),
+    notifyMaxReceiveCount: config.getNumber("notifyMaxReceiveCount"),
     sesSandbox: config.getBoolean("sesSandbox"),
     largeAmountThresholds: config.getObject<Record<string, number>>("largeAmountThresholds"),
     logRetentionDays: config.getNumber("logRetentionDays"),

@@ -25,8 +25,6 @@ const RULE_TARGET_RETRY_POLICY = {
   maximumEventAgeInSeconds: 86_400,
   maximumRetryAttempts: 185,
 } as const;
-/** Deliveries of one notify queue message before it moves to the notify DLQ (SQS accepts 1 to 1,000). */
-export const NOTIFY_MAX_RECEIVE_COUNT = 5;
 /** Messages one notify invocation sends per second (each is a few DynamoDB calls, one SES call, one S3 put). */
 export const SENDS_PER_SECOND_PER_INVOCATION = 5;
 /** Lambda's bounds for an SQS event source's maximum concurrency. */
@@ -127,7 +125,7 @@ export function createEventInfrastructure(ctx: StackContext, key: aws.kms.Key) {
       messageRetentionSeconds: 4 * 86_400,
       redrivePolicy: pulumi.jsonStringify({
         deadLetterTargetArn: notifyDlq.arn,
-        maxReceiveCount: NOTIFY_MAX_RECEIVE_COUNT,
+        maxReceiveCount: settings.notifyMaxReceiveCount,
       }),
       ...encrypted,
     },

@@ -134,6 +134,12 @@ export interface BankNotificationStackArgs {
   /** SES sending rate (messages per second) this stack may use; sizes the notify function's concurrency. Default 14. */
   sesMaxSendRate?: number;
   /**
+   * Deliveries of a notify-queue message before SQS moves it to the notify DLQ (the redrive policy's
+   * maxReceiveCount, 1 to 1,000). AWS advises at least 5 for a Lambda consumer, so that throttling
+   * alone never dead-letters a message. Default 5.
+   */
+  notifyMaxReceiveCount?: number;
+  /**
    * The account's SES is still in the sandbox, where SES also authorises the recipient's identity:
    * the notify role may then send to any identity of the account, still only from `senderAddress`.
    * Default false.
@@ -200,6 +206,7 @@ export const DEFAULTS = {
   apiThrottlingRateLimit: 50,
   apiThrottlingBurstLimit: 100,
   sesMaxSendRate: 14,
+  notifyMaxReceiveCount: 5,
   sesSandbox: false,
   largeAmountThresholds: { EUR: 10_000, USD: 10_000, GBP: 10_000, CHF: 10_000 } as Record<string, number>,
   logRetentionDays: 400,
@@ -285,6 +292,8 @@ const INTEGER_BOUNDS = {
   apiThrottlingRateLimit: [1, 10_000],
   apiThrottlingBurstLimit: [1, 5_000],
   sesMaxSendRate: [1, 10_000],
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html (RedrivePolicy)
+  notifyMaxReceiveCount: [1, 1_000],
   recordRetentionDays: [1, 36_500],
   eventArchiveRetentionDays: [0, 36_500],
   evidenceRetentionDays: [1, 36_500],
@@ -413,6 +422,7 @@ export function resolveSettings(
     apiThrottlingRateLimit: integerArg("apiThrottlingRateLimit"),
     apiThrottlingBurstLimit: integerArg("apiThrottlingBurstLimit"),
     sesMaxSendRate: integerArg("sesMaxSendRate"),
+    notifyMaxReceiveCount: integerArg("notifyMaxReceiveCount"),
     sesSandbox: args.sesSandbox ?? DEFAULTS.sesSandbox,
     largeAmountThresholds,
     logRetentionDays,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { NOTIFY_MAX_RECEIVE_COUNT, notifyMaximumConcurrency } from "../../components/events";
+import { notifyMaximumConcurrency } from "../../components/events";
+import { DEFAULTS } from "../../components/settings";
 import { createAwsClients, type AwsClients } from "../../runtime/clients/awsClients";
 import { EMAIL_TAGS } from "../../runtime/domain/sesFeedback";
 import type { BenchWorld, QueueMessage } from "./benchWorld";
@@ -69,7 +70,7 @@ class NotifyQueue {
     for (const message of this.messages.values()) {
       if (batch.length === BATCH_SIZE) break;
       if (message.visibleAt > now) continue;
-      if (message.receiveCount >= NOTIFY_MAX_RECEIVE_COUNT) {
+      if (message.receiveCount >= DEFAULTS.notifyMaxReceiveCount) {
         this.messages.delete(message.id);
         this.deadLetters.push(message);
         continue;
