@@ -24,6 +24,7 @@ import {
 } from "../pulumi/pulumiMocks";
 import { sesEventsFor, type SesEventDestination } from "../ses/sesEvents";
 import { createCredentialStore, issueCallers, issueFunction } from "./credentials";
+import { createFaultInjector, type FaultInjector } from "./faults";
 import { createLambdaFleet } from "./lambdaFleet";
 import { materialise } from "./materialisers";
 import { claimStateFolder } from "./stateFolder";
@@ -78,6 +79,8 @@ export interface CloudDescription {
 
 export interface LocalCloud {
   description: CloudDescription;
+  /** Faults to inject in the calls functions make (none unless a scenario asks). */
+  faults: FaultInjector;
   services: LocalServices;
   eventBridge: LocalEventBridge;
   resources: RecordedResource[];
@@ -204,8 +207,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ses: services.endpoints.ses,
       secretsmanager: services.endpoints.secretsManager,
     };
+    const faults = createFaultInjector();
     for (const [index, service] of PROXIED.entries()) {
       const proxy = await startAuthorizingProxy({
+        faultFor: (principal, call) => faults.faultFor(service, principal.name, call.command),
         service,
         upstream: upstreams[service],
         scope,
@@ -428,6 +433,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let stopped = false;
     return {
       description,
+      faults,
       services,
       eventBridge: bridge,
       resources,

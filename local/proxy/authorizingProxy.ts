@@ -11,7 +11,7 @@ import type { CredentialStore, LocalPrincipal } from "../cloud/types";
 import { iamRequestsOf, type AccountScope, type SdkCall, type SesIdentityOf } from "../iam/sdkRequests";
 import type { CheckedRequest, StackAuthorizer } from "../iam/stackAuthorizer";
 import { verifySignature, type ReceivedRequest } from "../sigv4/verifySignature";
-import { awsErrorResponse, type ErrorResponse } from "./awsErrorResponse";
+import { awsErrorResponse, faultResponse, type ErrorResponse } from "./awsErrorResponse";
 import { SIGNING_NAMES, sdkCallOf, type ProxiedService } from "./awsProtocols";
 
 /**
@@ -41,6 +41,8 @@ export interface AuthorizingProxyOptions {
   port?: number;
   onDecision?: (decision: ProxyDecision) => void;
   onResponse?: ResponseInspector;
+  /** A fault to inject in this call, if any (load and fault scenarios; none by default). */
+  faultFor?: (principal: LocalPrincipal, call: SdkCall) => InjectedFault | undefined;
   now?: () => number;
 }
 
@@ -55,6 +57,13 @@ function reply(response: ServerResponse, error: ErrorResponse): void {
   response.end(error.body);
 }
 
+/** A service misbehaving on purpose: slow before or after acting, or failing with an AWS error. */
+export interface InjectedFault {
+  delayBeforeMs?: number;
+  delayAfterMs?: number;
+  error?: { status: number; code: string; message: string };
+}
+
 /** What a forwarded call answered, for a service that acts on it (SES publishing its events). */
 export type ResponseInspector = (
   principal: LocalPrincipal,
@@ -62,11 +71,20 @@ export type ResponseInspector = (
   answer: { status: number; body: Buffer },
 ) => void;
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Forwards the request; `delayAfterMs` holds the answer back once the stand-in has acted on it (a
+ * slow network on the way back: the call happened, the caller does not know yet).
+ */
 function forward(
   upstream: URL,
   received: ReceivedRequest,
   response: ServerResponse,
-  inspect?: (answer: { status: number; body: Buffer }) => void,
+  inspect: (answer: { status: number; body: Buffer }) => void,
+  delayAfterMs = 0,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
@@ -78,13 +96,18 @@ function forward(
         headers: { ...received.headers, host: upstream.host },
       },
       (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
         const chunks: Buffer[] = [];
-        if (inspect) answer.on("data", (chunk: Buffer) => chunks.push(chunk));
-        answer.pipe(response);
+        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
         answer.on("end", () => {
-          inspect?.({ status: answer.statusCode ?? 502, body: Buffer.concat(chunks) });
-          resolve();
+          const body = Buffer.concat(chunks);
+          inspect({ status: answer.statusCode ?? 502, body });
+          setTimeout(() => {
+            if (!response.destroyed) {
+              response.writeHead(answer.statusCode ?? 502, answer.headers);
+              response.end(body);
+            }
+            resolve();
+          }, delayAfterMs);
         });
       },
     );
@@ -168,8 +191,28 @@ export async function startAuthorizingProxy(
       allowed: true,
       message: `${principal.name}: ${call.command}`,
     });
+    const fault = options.faultFor?.(principal, call);
+    if (fault?.delayBeforeMs) {
+      let gone = false;
+      response.once("close", () => (gone = true));
+      await sleep(fault.delayBeforeMs);
+      // A caller that gave up (a function stopped at its timeout) never reaches the service.
+      if (gone) return;
+    }
+    if (fault?.error) {
+      const { status, code, message } = fault.error;
+      return reply(response, faultResponse(options.service, status, code, message, requestId));
+    }
     const inspect = options.onResponse;
-    await forward(upstream, received, response, inspect && ((answer) => inspect(principal, call, answer)));
+    await forward(
+      upstream,
+      received,
+      response,
+      (answer) => {
+        inspect?.(principal, call, answer);
+      },
+      fault?.delayAfterMs,
+    );
   }
 
   const server: Server = createServer((request, response) => {

@@ -71,3 +71,41 @@ export function awsErrorResponse(
     body: JSON.stringify({ __type: `com.amazon.coral.service#${name.json}`, message }),
   };
 }
+
+/** Any AWS error, in the service's protocol (an injected fault: throttling, unavailability). */
+export function faultResponse(
+  service: ProxiedService,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+): ErrorResponse {
+  if (service === "s3") {
+    return {
+      status,
+      headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+      body:
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${escapeXml(code)}</Code>` +
+        `<Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+    };
+  }
+  if (service === "ses") {
+    return {
+      status,
+      headers: {
+        "content-type": "application/json",
+        "x-amzn-errortype": code,
+        "x-amzn-requestid": requestId,
+      },
+      body: JSON.stringify({ message }),
+    };
+  }
+  return {
+    status,
+    headers: {
+      "content-type": service === "dynamodb" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1",
+      "x-amzn-requestid": requestId,
+    },
+    body: JSON.stringify({ __type: `com.amazonaws.${service}#${code}`, message }),
+  };
+}
