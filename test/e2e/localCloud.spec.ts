@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { expect } from "chai";
 import { startLocalCloud, type CloudDescription, type LocalCloud } from "../../local/cloud/localCloud";
-import { signRequest } from "../../local/sigv4/signedFetch";
+import { cloudClient, waitFor, type CallOptions, type CloudClient } from "../../local/cloud/cloudClient";
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import type { OperationInput } from "../../runtime/domain/operationSchema";
 import { startEarly } from "../support/pulumiEarlyStart";
@@ -13,8 +12,8 @@ import { startEarly } from "../support/pulumiEarlyStart";
 /**
  * The dev stack's own resource graph running on this machine, called as a deployed stack is: signed
  * requests to the API and the bus, e-mails read back from the SES emulator, dead letters from the
- * queues. A test stack configuration keeps waits short: notify's timeout is 2 s (so the queue's
- * visibility timeout is 13 s) and a message is dead-lettered after 2 receives; EventBridge's and
+ * queues. A test stack configuration keeps waits short: notify's timeout is 5 s (so the queue's
+ * visibility timeout is 31 s) and a message is dead-lettered after 2 receives; EventBridge's and
  * Lambda's retry waits run 60 times faster. Dev's sending rate (1 e-mail/s over 2 workers) stays.
  * The cloud starts with the test run (it overlaps the other specs); the record that must end in
  * the DLQ is put on the bus first, so that its redeliveries overlap the other tests.
@@ -32,23 +31,11 @@ const early = startEarly(async ({ scratchFolder }) => {
   });
   return { cloud, stateDir, echoed };
 });
-const TEST_STACK_CONFIG = { functionTimeoutSeconds: { notify: 2 }, notifyMaxReceiveCount: 2 };
-
-interface StoredEmail {
-  messageId: string;
-  subject: string;
-  destination: { to: string[] };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const TEST_STACK_CONFIG = {
+  functionTimeoutSeconds: { notify: 5 },
+  notifyMaxReceiveCount: 2,
+  sesMaxSendRate: 14,
+};
 
 describe("e2e: the local cloud runs the dev stack's own graph, every call signed and authorized", function () {
   this.timeout(300_000);
@@ -57,19 +44,14 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
   let stateDir: string;
   let echoed: string[];
   let hashKey: string;
-  let sqs: SQSClient;
+  let client: CloudClient;
   let poisonedOperation: string;
 
   before(async () => {
     ({ cloud, stateDir, echoed } = await early.result());
     description = cloud.description;
     hashKey = readFileSync(path.join(stateDir, "hash-key"), "utf8").trim();
-    sqs = new SQSClient({
-      region: description.region,
-      endpoint: cloud.services.endpoints.s3,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      useQueueUrlAsEndpoint: false,
-    });
+    client = cloudClient(description, { fauxqsEndpoint: cloud.services.endpoints.s3 });
     const customer = await newCustomer();
     const input = operation(customer.id);
     poisonedOperation = input.id;
@@ -80,39 +62,9 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
     await cloud?.stop();
   });
 
-  /** A request to the stage, signed by the AWS SDK's signer as `as`, optionally spoiled after signing. */
-  async function call(
-    method: string,
-    route: string,
-    options: {
-      body?: unknown;
-      as?: keyof CloudDescription["credentials"];
-      secret?: string;
-      unsigned?: boolean;
-      tamper?: (body: string) => string;
-    } = {},
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const url = `${description.apiUrl}${route}`;
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const keys = description.credentials[options.as ?? "customerAdmin"];
-    const init = options.unsigned
-      ? { method, headers: { "content-type": "application/json" }, body }
-      : await signRequest(url, {
-          method,
-          body,
-          headers: { "content-type": "application/json" },
-          credentials: { ...keys, ...(options.secret ? { secretAccessKey: options.secret } : {}) },
-          region: description.region,
-        });
-    const sent = options.tamper && init.body ? { ...init, body: options.tamper(String(init.body)) } : init;
-    const response = await fetch(url, sent);
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
-
-  async function emailsTo(address: string): Promise<StoredEmail[]> {
-    const store = (await (await fetch(description.sesStoreUrl)).json()) as { emails: StoredEmail[] };
-    return store.emails.filter((email) => email.destination.to.includes(address));
-  }
+  const call = (method: string, route: string, options: CallOptions = {}) =>
+    client.call(method, route, options);
+  const emailsTo = (address: string) => client.emailsTo(address);
 
   async function newCustomer(locale = "fr-FR"): Promise<{ id: string; email: string }> {
     const id = `c-${randomUUID().slice(0, 8)}`;
@@ -138,12 +90,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
 
   /** PutEvents on the stack's bus with the producer's credentials, as core banking would. */
   async function putEvents(entries: PutEventsRequestEntry[]): Promise<void> {
-    const client = new EventBridgeClient({
-      region: description.region,
-      endpoint: description.endpoints.events,
-      credentials: description.credentials.producer,
-    });
-    const answer = await client.send(new PutEventsCommand({ Entries: entries }));
+    const answer = await client.putEvents(entries);
     expect(answer.FailedEntryCount, JSON.stringify(answer.Entries)).to.equal(0);
   }
 
@@ -157,18 +104,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
     };
   }
 
-  async function deadLetters(queueName: string): Promise<Message[]> {
-    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 1,
-        MessageSystemAttributeNames: ["All"],
-      }),
-    );
-    return answer.Messages ?? [];
-  }
+  const deadLetters = (queueName: string) => client.peek(queueName);
 
   it("describes itself in cloud.json: the stage URL, the SES store, the bus, the endpoints and three callers' keys", () => {
     const file = path.join(stateDir, "cloud.json");
@@ -246,12 +182,12 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
   });
 
   it("stops notify past its timeout and redelivers the record, which then sends one e-mail", async () => {
-    // SES answers the next send 3 s late: notify, whose timeout is 2 s, is stopped before it reaches SES.
+    // SES answers the next send 7 s late: notify, whose timeout is 5 s, is stopped before it reaches SES.
     cloud.faults.inject({
       service: "ses",
       command: "SendEmailCommand",
       principal: "bank-notif-dev-notify",
-      fault: { delayBeforeMs: 3_000 },
+      fault: { delayBeforeMs: 7_000 },
       times: 1,
     });
     const customer = await newCustomer();
@@ -260,7 +196,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
     ).to.equal(202);
     await waitFor(
       async () =>
-        echoed.some((line) => /notify\] ERROR .*Task timed out after 2\.00 seconds/.test(line))
+        echoed.some((line) => /notify\] ERROR .*Task timed out after 5\.00 seconds/.test(line))
           ? true
           : undefined,
       "notify to time out",
