@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -74,6 +74,8 @@ export interface CloudDescription {
   >;
   stateDir: string;
   logsDir: string;
+  /** One JSON line per message SES accepted: `{ messageId, acceptedAt, tags }`. */
+  sesAcceptedFile: string;
   outputs: Record<string, unknown>;
 }
 
@@ -208,6 +210,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       secretsmanager: services.endpoints.secretsManager,
     };
     const faults = createFaultInjector();
+    const sentLedger = state.path("ses", "accepted.jsonl");
     for (const [index, service] of PROXIED.entries()) {
       const proxy = await startAuthorizingProxy({
         faultFor: (principal, call) => faults.faultFor(service, principal.name, call.command),
@@ -253,6 +256,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             eventBusArn: destination.eventBridgeDestination.eventBusArn,
           };
           const now = new Date();
+          const messageId = String(
+            (JSON.parse(answer.body.toString("utf8")) as { MessageId?: string }).MessageId,
+          );
+          // What SES accepted, when, for which notification (its tags): scenarios join on it.
+          appendFileSync(
+            sentLedger,
+            `${JSON.stringify({
+              messageId,
+              acceptedAt: now.getTime(),
+              tags: Object.fromEntries((input.EmailTags ?? []).map((tag) => [tag.Name, tag.Value])),
+            })}\n`,
+          );
           const entries = sesEventsFor(
             {
               messageId: String(
@@ -426,6 +441,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
       stateDir: state.root,
       logsDir,
+      sesAcceptedFile: sentLedger,
       outputs,
     };
     writeFileSync(state.path("cloud.json"), `${JSON.stringify(description, null, 2)}\n`, { mode: 0o600 });
