@@ -70,7 +70,13 @@ export function plannedWorld(stack: StackName): Promise<PlannedWorld> {
         await createTableFromDesign(new DynamoDBClient({}), notify[ENVIRONMENT.tableName]);
         await createEvidenceBucket(run, notify[ENVIRONMENT.evidenceBucket]);
         services.secrets[notify[ENVIRONMENT.hashKeySecretId]] = MOCK_HASH_KEY;
-        await uploadTemplates(new SESv2Client({}), notify[ENVIRONMENT.templatePrefix]);
+        // The SES emulator keeps one store per process: a local cloud started in this process may
+        // already hold the plan's templates, with the same content.
+        await uploadTemplates(new SESv2Client({}), notify[ENVIRONMENT.templatePrefix]).catch(
+          (error: Error) => {
+            if (!/already exists/i.test(error.message)) throw error;
+          },
+        );
         return { run, services, environment: (slug: FunctionSlug) => environmentOf(run, slug) };
       })(),
     );
