@@ -6,7 +6,8 @@ import {
   createSesFeedbackHandler,
 } from "../../runtime";
 import { NOTIFICATION_KINDS, isSecurityCritical } from "../../runtime/domain/operationKinds";
-import { createAwsClients, type AwsClients } from "../../runtime/clients/awsClients";
+import { iamRequestsOf, type SdkCall } from "../../local/iam/sdkRequests";
+import { recordingClients } from "../support/planHandlerCalls";
 import { plannedWorld, type FunctionSlug, type PlannedWorld } from "../support/plannedWorld";
 import { asList, byArn, ofType, onlyOfType, parsePolicy, type StackRun } from "../support/pulumiStacks";
 import {
@@ -18,19 +19,8 @@ import {
   validOperation,
 } from "../support/sampleData";
 
-/** IAM service prefix of each SDK client: the data-plane calls a handler makes itself. */
-const IAM_PREFIX: Record<string, string> = {
-  DynamoDBClient: "dynamodb",
-  SESv2Client: "ses",
-  EventBridgeClient: "events",
-  SecretsManagerClient: "secretsmanager",
-  S3Client: "s3",
-};
-
-interface RecordedCall {
-  action: string;
-  input: Record<string, unknown>;
-}
+/** The services whose calls a handler makes itself: its data plane. */
+const DATA_PLANE = ["dynamodb", "ses", "events", "secretsmanager", "s3"];
 
 /** One action on one resource: a call a handler made, or a grant of its role. */
 interface Access {
@@ -38,72 +28,16 @@ interface Access {
   resource: string;
 }
 
-/** Clients that record every call they make: the IAM action and the input the runtime built. */
-function recordingClients(calls: RecordedCall[]): AwsClients {
-  const clients = createAwsClients();
-  const record =
-    (
-      next: (args: { input: object }) => Promise<unknown>,
-      context: { clientName?: string; commandName?: string },
-    ) =>
-    async (args: { input: object }) => {
-      calls.push({
-        action: `${IAM_PREFIX[context.clientName!]}:${context.commandName!.replace(/Command$/, "")}`,
-        input: args.input as Record<string, unknown>,
-      });
-      return next(args);
-    };
-  for (const client of Object.values(clients)) {
-    const stack = client.middlewareStack as unknown as {
-      add(middleware: typeof record, options: object): void;
-    };
-    stack.add(record, { step: "initialize", name: "recordIamAction" });
-  }
-  return clients;
-}
-
-/**
- * The resources a call acts on, as IAM names them, from the input the runtime built.
- * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
- */
-function resourcesOf(call: RecordedCall, run: StackRun): string[] {
-  const region = "eu-west-3";
-  const account = "444455556666";
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
-  const input = call.input;
-  switch (call.action.split(":")[0]) {
-    case "dynamodb":
-      return [
-        arn("dynamodb", `table/${input.TableName}${input.IndexName ? `/index/${input.IndexName}` : ""}`),
-      ];
-    case "s3":
-      return [`arn:aws:s3:::${input.Bucket}/${input.Key}`];
-    case "events":
-      return [
-        ...new Set(
-          (input.Entries as { EventBusName?: string }[]).map((entry) =>
-            arn("events", `event-bus/${entry.EventBusName ?? "default"}`),
-          ),
-        ),
-      ];
-    case "secretsmanager":
-      return [String(input.SecretId)];
-    case "ses": {
-      if (call.action === "ses:GetEmailTemplate") return [arn("ses", `template/${input.TemplateName}`)];
-      // SES authorizes a send against the verified identity of the From address: the address, or its domain.
-      const verified = String(onlyOfType(run, "aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity);
-      const from = String(input.FromEmailAddress);
-      const identity = from === verified || from.endsWith(`@${verified}`) ? verified : from;
-      const template = (input.Content as { Template?: { TemplateName?: string } }).Template?.TemplateName;
-      return [
-        arn("ses", `identity/${identity}`),
-        arn("ses", `configuration-set/${input.ConfigurationSetName}`),
-        ...(template ? [arn("ses", `template/${template}`)] : []),
-      ];
-    }
-    default:
-      throw new Error(`no resource mapping for ${call.action}`);
-  }
+/** The actions and resources of a recorded call, as IAM evaluates them (local/iam/sdkRequests.ts). */
+function accessesOf(call: SdkCall, run: StackRun): Access[] {
+  const verified = String(onlyOfType(run, "aws:sesv2/emailIdentity:EmailIdentity").inputs.emailIdentity);
+  // SES authorizes a send against the verified identity of the From address: the address, or its domain.
+  const identityOf = (from: string) => (from === verified || from.endsWith(`@${verified}`) ? verified : from);
+  return iamRequestsOf(
+    call,
+    { partition: "aws", region: "eu-west-3", accountId: "444455556666" },
+    identityOf,
+  ).map(({ action, resource }) => ({ action, resource }));
 }
 
 /** The data-plane grants of the function whose SERVICE_NAME is `slug`, one per action and resource. */
@@ -120,7 +54,7 @@ function grantsOf(run: StackRun, slug: FunctionSlug): Access[] {
     .Statement.filter((statement) => statement.Effect === "Allow")
     .flatMap((statement) =>
       asList(statement.Action)
-        .filter((action) => Object.values(IAM_PREFIX).includes(action.split(":")[0]))
+        .filter((action) => DATA_PLANE.includes(action.split(":")[0]))
         .flatMap((action) => asList(statement.Resource).map((resource) => ({ action, resource }))),
     );
 }
@@ -161,9 +95,9 @@ const NOW = Date.parse("2026-03-14T10:00:00Z");
 describe("infra: each role grants exactly the AWS calls its handler makes, on the resources it names", function () {
   this.timeout(180_000);
   let world: PlannedWorld;
-  const recorded = Object.fromEntries(SLUGS.map((slug) => [slug, [] as RecordedCall[]])) as Record<
+  const recorded = Object.fromEntries(SLUGS.map((slug) => [slug, [] as SdkCall[]])) as Record<
     FunctionSlug,
-    RecordedCall[]
+    SdkCall[]
   >;
 
   before(async () => {
@@ -245,9 +179,7 @@ describe("infra: each role grants exactly the AWS calls its handler makes, on th
 
   for (const slug of SLUGS) {
     it(`${slug}: every call is granted on the resource it names, and every data-plane grant is used, and none reaches a resource next to them`, () => {
-      const calls = recorded[slug].flatMap((call) =>
-        resourcesOf(call, world.run).map((resource): Access => ({ action: call.action, resource })),
-      );
+      const calls = recorded[slug].flatMap((call) => accessesOf(call, world.run));
       const grants = grantsOf(world.run, slug);
       const ungranted = calls.filter((call) => !grants.some((grant) => covers(grant, call)));
       expect(

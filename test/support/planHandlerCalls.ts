@@ -56,7 +56,7 @@ export function planFunctions(run: StackRun): Record<FunctionId, PlanFunction> {
 }
 
 /** Clients that record each command, with its input, before sending it. */
-function recordingClients(calls: SdkCall[]): AwsClients {
+export function recordingClients(calls: SdkCall[]): AwsClients {
   const clients = createAwsClients();
   for (const client of Object.values(clients)) {
     const stack = client.middlewareStack as unknown as {
