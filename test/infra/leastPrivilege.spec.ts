@@ -73,9 +73,10 @@ function resourcesOf(call: RecordedCall, run: StackRun): string[] {
   const input = call.input;
   switch (call.action.split(":")[0]) {
     case "dynamodb":
-      return [
-        arn("dynamodb", `table/${input.TableName}${input.IndexName ? `/index/${input.IndexName}` : ""}`),
-      ];
+      // A batch names its tables in RequestItems.
+      return input.RequestItems
+        ? Object.keys(input.RequestItems).map((table) => arn("dynamodb", `table/${table}`))
+        : [arn("dynamodb", `table/${input.TableName}${input.IndexName ? `/index/${input.IndexName}` : ""}`)];
     case "s3":
       return [`arn:aws:s3:::${input.Bucket}/${input.Key}`];
     case "events":
