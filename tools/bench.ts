@@ -124,6 +124,12 @@ function targetNotes(
   }
   const wcu = api.wcu + first.wcu;
   const rcu = api.rcu + first.rcu;
+  notes.push(
+    `One operation end to end (the API, then notify's first delivery): ${wcu} WCU (${api.indexWcu + first.indexWcu} ` +
+      `in indexes), ${rcu} RCU; SES's delivery event then costs the feedback function ` +
+      `${perOperation.feedbackDelivery.awsCalls} call(s), ${perOperation.feedbackDelivery.wcu} WCU ` +
+      `(${perOperation.feedbackDelivery.indexWcu} in indexes).`,
+  );
   if (wcu > TARGETS.endToEndWcu || rcu > TARGETS.endToEndRcu) {
     notes.push(
       `one operation end to end: ${wcu} WCU (${api.indexWcu + first.indexWcu} of them in indexes), ${rcu} RCU (targets ≤ ${TARGETS.endToEndWcu}, ≤ ${TARGETS.endToEndRcu}).`,

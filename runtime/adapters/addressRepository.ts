@@ -13,10 +13,12 @@ interface AddressItem {
  * address in clear and survives a customer's erasure: the customers who gave the address, and
  * whether it must not be mailed again.
  *
- * Registering a customer and suppressing the address are single-item writes, which DynamoDB
- * serialises, and each returns the item as it wrote it: a registration sees an earlier suppression,
- * and a suppression sees every earlier registration. Whichever comes second marks the customer, so
- * a customer whose address is suppressed is marked whatever the order.
+ * Registering a customer and suppressing the address are single-item writes, which are atomic
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html), and each
+ * returns the item as it wrote it, strongly consistent (`ReturnValues`,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html): a registration
+ * sees an earlier suppression, and a suppression sees every earlier registration. Whichever comes
+ * second marks the customer, so a customer whose address is suppressed is marked whatever the order.
  */
 export function createAddressRepository(documents: DynamoDBDocumentClient, tableName: string) {
   const update = async (action: string, hash: string, parts: Parameters<typeof buildUpdate>[0]) => {
