@@ -98,7 +98,10 @@ const KEY_USE: Record<FunctionId, KeyUse[]> = {
     { via: "dynamodb", actions: ["kms:Decrypt"] },
     { via: "secretsmanager", actions: ["kms:Decrypt"] },
   ],
-  customersApi: [{ via: "dynamodb", actions: ["kms:Decrypt"] }],
+  customersApi: [
+    { via: "dynamodb", actions: ["kms:Decrypt"] },
+    { via: "secretsmanager", actions: ["kms:Decrypt"] },
+  ],
   notify: [
     { via: "dynamodb", actions: ["kms:Decrypt"] },
     { via: "secretsmanager", actions: ["kms:Decrypt"] },
@@ -145,12 +148,12 @@ const TABLE_ACCESS: Record<FunctionId, { table: string[]; indexes?: Partial<Reco
     indexes: { [TABLE_DESIGN.indexes.byFailure.name]: ["dynamodb:Query"] },
   },
   customersApi: {
-    table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    table: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
     indexes: { [TABLE_DESIGN.indexes.byCustomer.name]: ["dynamodb:Query"] },
   },
   notify: { table: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
   sesFeedback: {
-    table: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    table: ["dynamodb:UpdateItem"],
     indexes: { [TABLE_DESIGN.indexes.bySesMessageId.name]: ["dynamodb:Query"] },
   },
 };

@@ -25,7 +25,8 @@ export function createTable(ctx: StackContext, key: aws.kms.Key) {
       globalSecondaryIndexes: Object.values(TABLE_DESIGN.indexes).map((index) => ({
         name: index.name,
         keySchemas: keySchema(index.partitionKey, "sortKey" in index ? index.sortKey : undefined),
-        projectionType: "ALL",
+        projectionType: index.projection.type,
+        ...("attributes" in index.projection ? { nonKeyAttributes: [...index.projection.attributes] } : {}),
       })),
       ttl: { attributeName: TABLE_DESIGN.timeToLiveAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },

@@ -6,7 +6,6 @@ import { loadTemplateCatalog } from "../components/templateCatalog";
 
 /** The table the runtime expects, created in dynalite from the same design the component declares. */
 export async function createTableFromDesign(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  const { indexes } = TABLE_DESIGN;
   const attributes: AttributeDefinition[] = KEY_ATTRIBUTES.map((name) => ({
     AttributeName: name,
     AttributeType: "S",
@@ -20,29 +19,17 @@ export async function createTableFromDesign(dynamodb: DynamoDBClient, tableName:
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: "HASH" },
         { AttributeName: TABLE_DESIGN.sortKey, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: indexes.byCustomer.name,
-          KeySchema: [
-            { AttributeName: indexes.byCustomer.partitionKey, KeyType: "HASH" },
-            { AttributeName: indexes.byCustomer.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
+      GlobalSecondaryIndexes: Object.values(TABLE_DESIGN.indexes).map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: "HASH" },
+          ...("sortKey" in index ? [{ AttributeName: index.sortKey, KeyType: "RANGE" as const }] : []),
+        ],
+        Projection: {
+          ProjectionType: index.projection.type,
+          ...("attributes" in index.projection ? { NonKeyAttributes: [...index.projection.attributes] } : {}),
         },
-        {
-          IndexName: indexes.bySesMessageId.name,
-          KeySchema: [{ AttributeName: indexes.bySesMessageId.partitionKey, KeyType: "HASH" }],
-          Projection: { ProjectionType: "ALL" },
-        },
-        {
-          IndexName: indexes.byFailure.name,
-          KeySchema: [
-            { AttributeName: indexes.byFailure.partitionKey, KeyType: "HASH" },
-            { AttributeName: indexes.byFailure.sortKey, KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
+      })),
     }),
   );
 }

@@ -61,8 +61,16 @@ function bareAddress(value: string): string {
   return /<([^>]+)>/.exec(value)?.[1] ?? value;
 }
 
+/**
+ * A batch request is authorised on each table it names (`RequestItems`), any other on its table or index.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/api-permissions-reference.html
+ */
 function dynamodbRequests(action: string, input: Record<string, unknown>, scope: AccountScope) {
-  const table = arn(scope, "dynamodb", `table/${String(input.TableName)}`);
+  const tableArn = (name: string) => arn(scope, "dynamodb", `table/${name}`);
+  if (input.RequestItems) {
+    return Object.keys(input.RequestItems).map((name) => ({ action, resource: tableArn(name), context: {} }));
+  }
+  const table = tableArn(String(input.TableName));
   const resource = input.IndexName ? `${table}/index/${String(input.IndexName)}` : table;
   return [{ action, resource, context: {} }];
 }

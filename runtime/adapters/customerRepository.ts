@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk
 import type { CustomerProfile } from "../domain/customerSchema";
 import { customerKey } from "../domain/tableDesign";
 import { callAws } from "./awsErrors";
+import { buildUpdate, type UpdateParts } from "./updateExpression";
 
 export interface CustomerRecord {
   customerId: string;
@@ -13,6 +14,8 @@ export interface CustomerRecord {
   /** Incremented by every write; an update applies only to the version it read. */
   version: number;
   erasedAt?: string;
+  /** Keyed hashes of this customer's addresses that must not be mailed (see the address repository). */
+  suppressedAddressHashes: string[];
 }
 
 export type LiveCustomerRecord = CustomerRecord & { profile: CustomerProfile };
@@ -22,7 +25,7 @@ export function isLiveCustomer(record: CustomerRecord | undefined): record is Li
 }
 
 interface CustomerItem {
-  customerId: string;
+  customerId?: string;
   email?: string;
   locale?: string;
   displayName?: string;
@@ -33,24 +36,22 @@ interface CustomerItem {
   updatedAt: string;
   version?: number;
   erasedAt?: string;
+  suppressedAddressHashes?: Set<string>;
 }
 
-/** Profile attribute names go through placeholders: several (timeZone, locale) are DynamoDB reserved words. */
-const PROFILE_NAMES = {
-  "#email": "email",
-  "#locale": "locale",
-  "#name": "displayName",
-  "#tz": "timeZone",
-  "#prefs": "preferences",
-};
-
-function toRecord(item: CustomerItem): CustomerRecord {
+/**
+ * An item without a customer id holds only a suppression copied to a customer whose creation never
+ * completed (see `addSuppressedAddress`): there is no customer.
+ */
+function toRecord(item: CustomerItem | undefined): CustomerRecord | undefined {
+  if (!item?.customerId) return undefined;
   const record: CustomerRecord = {
     customerId: item.customerId,
     erased: item.erased === true,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
     version: item.version ?? 0,
+    suppressedAddressHashes: [...(item.suppressedAddressHashes ?? [])].sort(),
   };
   if (item.erasedAt) record.erasedAt = item.erasedAt;
   if (!record.erased && item.email && item.locale && item.displayName && item.timeZone && item.preferences) {
@@ -65,7 +66,29 @@ function toRecord(item: CustomerItem): CustomerRecord {
   return record;
 }
 
+function written(item: Record<string, unknown> | undefined): CustomerRecord {
+  const record = toRecord(item as CustomerItem | undefined);
+  if (!record) throw new Error("DynamoDB returned no customer after writing one");
+  return record;
+}
+
+/** A suppression of the customer's address, found when the address was registered, kept with the profile. */
+const suppressionOf = (suppressedAddressHash: string | undefined): Pick<UpdateParts, "addToSet"> =>
+  suppressedAddressHash ? { addToSet: { suppressedAddressHashes: new Set([suppressedAddressHash]) } } : {};
+
 export function createCustomerRepository(documents: DynamoDBDocumentClient, tableName: string) {
+  const update = (action: string, customerId: string, parts: UpdateParts) =>
+    callAws(`DynamoDB UpdateItem customer ${action}`, () =>
+      documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: customerKey(customerId),
+          ...buildUpdate(parts),
+          ReturnValues: "ALL_NEW",
+        }),
+      ),
+    );
+
   return {
     async get(customerId: string): Promise<CustomerRecord | undefined> {
       const result = await callAws("DynamoDB GetItem customer", () =>
@@ -73,38 +96,24 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
           new GetCommand({ TableName: tableName, Key: customerKey(customerId), ConsistentRead: true }),
         ),
       );
-      return result.Item ? toRecord(result.Item as CustomerItem) : undefined;
+      return toRecord(result.Item as CustomerItem | undefined);
     },
 
     /** Creates or replaces the profile; keeps the creation time of an existing customer. */
-    async put(customerId: string, profile: CustomerProfile, nowIso: string): Promise<CustomerRecord> {
-      const result = await callAws("DynamoDB UpdateItem customer", () =>
-        documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: customerKey(customerId),
-            UpdateExpression:
-              "SET customerId = :id, #email = :email, #locale = :locale, #name = :name, #tz = :tz, " +
-              "#prefs = :prefs, createdAt = if_not_exists(createdAt, :now), updatedAt = :now, " +
-              "version = if_not_exists(version, :zero) + :one " +
-              "REMOVE erased, erasedAt",
-            ExpressionAttributeNames: PROFILE_NAMES,
-            ExpressionAttributeValues: {
-              ":id": customerId,
-              ":email": profile.email,
-              ":locale": profile.locale,
-              ":name": profile.displayName,
-              ":tz": profile.timeZone,
-              ":prefs": profile.preferences,
-              ":now": nowIso,
-              ":zero": 0,
-              ":one": 1,
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
-      );
-      return toRecord(result.Attributes as CustomerItem);
+    async put(
+      customerId: string,
+      profile: CustomerProfile,
+      nowIso: string,
+      suppressedAddressHash?: string,
+    ): Promise<CustomerRecord> {
+      const result = await update("put", customerId, {
+        set: { customerId, ...profile, updatedAt: nowIso },
+        setIfAbsent: { createdAt: nowIso },
+        increment: { version: 1 },
+        ...suppressionOf(suppressedAddressHash),
+        remove: ["erased", "erasedAt"],
+      });
+      return written(result.Attributes);
     },
 
     /** Replaces the profile only if nobody changed it since it was read (optimistic concurrency). */
@@ -113,32 +122,17 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
       profile: CustomerProfile,
       readVersion: number,
       nowIso: string,
-    ) {
-      const result = await callAws("DynamoDB UpdateItem customer", () =>
-        documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: customerKey(customerId),
-            UpdateExpression:
-              "SET #email = :email, #locale = :locale, #name = :name, #tz = :tz, #prefs = :prefs, updatedAt = :now, " +
-              "version = version + :one",
-            ConditionExpression: "version = :read AND attribute_not_exists(erased)",
-            ExpressionAttributeNames: PROFILE_NAMES,
-            ExpressionAttributeValues: {
-              ":email": profile.email,
-              ":locale": profile.locale,
-              ":name": profile.displayName,
-              ":tz": profile.timeZone,
-              ":prefs": profile.preferences,
-              ":now": nowIso,
-              ":read": readVersion,
-              ":one": 1,
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
-      );
-      return toRecord(result.Attributes as CustomerItem);
+      suppressedAddressHash?: string,
+    ): Promise<CustomerRecord> {
+      const result = await update("replace", customerId, {
+        set: { ...profile, updatedAt: nowIso },
+        increment: { version: 1 },
+        ...suppressionOf(suppressedAddressHash),
+        condition: "#version = :readVersion AND attribute_not_exists(#erased)",
+        conditionNames: ["erased"],
+        conditionValues: { ":readVersion": readVersion },
+      });
+      return written(result.Attributes);
     },
 
     /**
@@ -146,22 +140,22 @@ export function createCustomerRepository(documents: DynamoDBDocumentClient, tabl
      * bank must retain still name a customer and later notifications are suppressed, not misdirected.
      */
     async erase(customerId: string, nowIso: string): Promise<CustomerRecord> {
-      const result = await callAws("DynamoDB UpdateItem customer erasure", () =>
-        documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: customerKey(customerId),
-            UpdateExpression:
-              "SET erased = :true, erasedAt = :now, updatedAt = :now, version = version + :one " +
-              "REMOVE #email, #locale, #name, #tz, #prefs",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeNames: PROFILE_NAMES,
-            ExpressionAttributeValues: { ":true": true, ":now": nowIso, ":one": 1 },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
-      );
-      return toRecord(result.Attributes as CustomerItem);
+      const result = await update("erasure", customerId, {
+        set: { erased: true, erasedAt: nowIso, updatedAt: nowIso },
+        increment: { version: 1 },
+        remove: ["email", "locale", "displayName", "timeZone", "preferences", "suppressedAddressHashes"],
+        condition: "attribute_exists(#customerId)",
+        conditionNames: ["customerId"],
+      });
+      return written(result.Attributes);
+    },
+
+    /**
+     * Marks one of the customer's addresses as suppressed. Unconditional: the customer may be between
+     * registering the address and saving its profile, and the mark must not be lost then.
+     */
+    async addSuppressedAddress(customerId: string, suppressedAddressHash: string): Promise<void> {
+      await update("suppressed address", customerId, suppressionOf(suppressedAddressHash));
     },
   };
 }

@@ -4,9 +4,11 @@ import { callAws } from "./awsErrors";
 
 /**
  * Evidence of each e-mail sent, one object per SES message. `If-None-Match: *` makes S3 refuse a
- * second write of the same key, so evidence is written once even if two workers race.
+ * second write of the same key, so evidence is written once even if two workers race
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). A write that has
+ * not answered within `deadlineMs` is abandoned and fails.
  */
-export function createEvidenceArchive(s3: S3Client, bucket: string) {
+export function createEvidenceArchive(s3: S3Client, bucket: string, options: { deadlineMs: number }) {
   return {
     async writeOnce(key: string, document: unknown): Promise<"written" | "already-present"> {
       try {
@@ -21,6 +23,7 @@ export function createEvidenceArchive(s3: S3Client, bucket: string) {
               // Buckets with a default Object Lock retention refuse uploads that carry no checksum.
               ChecksumAlgorithm: "SHA256",
             }),
+            { abortSignal: AbortSignal.timeout(options.deadlineMs) },
           ),
         );
         return "written";

@@ -27,6 +27,25 @@ export interface NotificationRecord {
   updatedAt: string;
 }
 
+/**
+ * What `sent` records besides the message id: where the evidence was archived or, if archiving
+ * failed, the evidence itself, for a redelivery to archive.
+ */
+export type SentOutcome =
+  { sesMessageId: string; evidenceKey: string } | { sesMessageId: string; evidence: EvidenceDraft };
+
+/** What the failure index projects of a notification. */
+export type FailedNotification = Pick<
+  NotificationRecord,
+  (typeof TABLE_DESIGN.indexes.byFailure.projection.attributes)[number]
+>;
+
+/** What the SES message id index projects of a notification. */
+type NotificationByMessageId = Pick<
+  NotificationRecord,
+  (typeof TABLE_DESIGN.indexes.bySesMessageId.projection.attributes)[number]
+>;
+
 export type ClaimResult =
   | { outcome: "claimed"; attempts: number }
   | { outcome: "held"; record: NotificationRecord }
@@ -165,11 +184,15 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
     recordFailed: (lease: Lease, nowIso: string, reason: string) =>
       finish(lease, "failed", nowIso, { reason }),
 
-    recordSent: (lease: Lease, nowIso: string, sent: { sesMessageId: string; evidence: EvidenceDraft }) =>
+    recordSent: (lease: Lease, nowIso: string, sent: SentOutcome) =>
       finish(lease, "sent", nowIso, { ...sent, sentAt: nowIso }),
 
+    /** Once a redelivery archived the evidence `sent` kept, the key replaces it. */
     async recordEvidence(operationId: string, kind: NotificationKind, evidenceKey: string): Promise<void> {
-      await update("evidence", notificationKey(operationId, kind), { set: { evidenceKey } });
+      await update("evidence", notificationKey(operationId, kind), {
+        set: { evidenceKey },
+        remove: ["evidence"],
+      });
     },
 
     /**
@@ -216,23 +239,18 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
       kind: NotificationKind,
       sesMessageId: string,
     ): Promise<void> {
-      await callAws("DynamoDB UpdateItem notification untracked message", () =>
-        documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: notificationKey(operationId, kind),
-            UpdateExpression: "ADD untrackedSesMessageIds :ids",
-            ConditionExpression:
-              "attribute_exists(pk) AND (attribute_not_exists(sesMessageId) OR sesMessageId <> :id)",
-            ExpressionAttributeValues: { ":ids": new Set([sesMessageId]), ":id": sesMessageId },
-          }),
-        ),
-      ).catch((error) => {
+      await update("untracked message", notificationKey(operationId, kind), {
+        addToSet: { untrackedSesMessageIds: new Set([sesMessageId]) },
+        condition: "attribute_exists(#pk) AND (attribute_not_exists(#sesMessageId) OR #sesMessageId <> :id)",
+        conditionNames: ["pk", "sesMessageId"],
+        conditionValues: { ":id": sesMessageId },
+      }).catch((error) => {
         if (!isConflict(error)) throw error;
       });
     },
 
-    async findBySesMessageId(sesMessageId: string): Promise<NotificationRecord | undefined> {
+    /** The notification an SES message was sent for. */
+    async findBySesMessageId(sesMessageId: string): Promise<NotificationByMessageId | undefined> {
       const index = TABLE_DESIGN.indexes.bySesMessageId;
       const result = await callAws("DynamoDB Query notification by SES message id", () =>
         documents.send(
@@ -244,11 +262,11 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
           }),
         ),
       );
-      return result.Items?.[0] as NotificationRecord | undefined;
+      return result.Items?.[0] as NotificationByMessageId | undefined;
     },
 
-    /** Failed, rejected and bounced notifications, newest first. */
-    async listFailed(limit: number): Promise<NotificationRecord[]> {
+    /** Failed, rejected and bounced notifications, newest first, with what the index projects. */
+    async listFailed(limit: number): Promise<FailedNotification[]> {
       const result = await callAws("DynamoDB Query failed notifications", () =>
         documents.send(
           new QueryCommand({
@@ -261,7 +279,7 @@ export function createNotificationRepository(documents: DynamoDBDocumentClient, 
           }),
         ),
       );
-      return (result.Items ?? []) as NotificationRecord[];
+      return (result.Items ?? []) as FailedNotification[];
     },
   };
 }

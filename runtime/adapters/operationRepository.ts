@@ -1,11 +1,12 @@
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import { ERROR_CODES, isDomainError } from "../domain/errors";
+import { ERROR_CODES, domainError, isDomainError } from "../domain/errors";
 import type { BusEvent } from "../domain/operationEvent";
 import type { NotificationStatus } from "../domain/notificationStatus";
 import type { NotificationKind } from "../domain/operationKinds";
@@ -17,6 +18,10 @@ import {
   TABLE_DESIGN,
 } from "../domain/tableDesign";
 import { callAws } from "./awsErrors";
+import { buildUpdate } from "./updateExpression";
+
+/** Rounds of BatchGetItem for the keys DynamoDB left unprocessed, with exponential backoff between them. */
+const BATCH_GET_ROUNDS = 4;
 
 export type OperationStatus = "recorded" | "published";
 
@@ -43,7 +48,51 @@ export interface NotificationSummary {
   reason?: string;
 }
 
-export function createOperationRepository(documents: DynamoDBDocumentClient, tableName: string) {
+function toRecord(item: Record<string, unknown>): OperationRecord {
+  const { operationId, customerId, status, bodyHash, event, recordedAt, publishedAt } =
+    item as unknown as OperationRecord;
+  return {
+    operationId,
+    customerId,
+    status,
+    bodyHash,
+    event,
+    recordedAt,
+    ...(publishedAt ? { publishedAt } : {}),
+  };
+}
+
+export function createOperationRepository(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  options: { sleep: (ms: number) => Promise<void> },
+) {
+  type Key = Record<string, string>;
+
+  /**
+   * Reads items by key, as many as one BatchGetItem takes (100). DynamoDB may leave some keys
+   * unprocessed (throttling, 16 MB); they are asked for again with backoff, as AWS advises
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+   */
+  async function batchGet(keys: Key[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending = keys;
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === BATCH_GET_ROUNDS) {
+        throw domainError(ERROR_CODES.throttled, "DynamoDB left operations unread; retry later", {
+          retryable: true,
+        });
+      }
+      if (round > 0) await options.sleep(50 * 2 ** round);
+      const result = await callAws("DynamoDB BatchGetItem operations", () =>
+        documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } })),
+      );
+      items.push(...(result.Responses?.[tableName] ?? []));
+      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+    }
+    return items;
+  }
+
   return {
     /** Records the operation unless its id exists; returns the stored record either way. */
     async recordOnce(
@@ -84,25 +133,7 @@ export function createOperationRepository(documents: DynamoDBDocumentClient, tab
           new GetCommand({ TableName: tableName, Key: operationKey(operationId), ConsistentRead: true }),
         ),
       );
-      if (!result.Item) return undefined;
-      const {
-        operationId: id,
-        customerId,
-        status,
-        bodyHash,
-        event,
-        recordedAt,
-        publishedAt,
-      } = result.Item as OperationRecord;
-      return {
-        operationId: id,
-        customerId,
-        status,
-        bodyHash,
-        event,
-        recordedAt,
-        ...(publishedAt ? { publishedAt } : {}),
-      };
+      return result.Item ? toRecord(result.Item) : undefined;
     },
 
     async markPublished(operationId: string, nowIso: string): Promise<void> {
@@ -111,10 +142,12 @@ export function createOperationRepository(documents: DynamoDBDocumentClient, tab
           new UpdateCommand({
             TableName: tableName,
             Key: operationKey(operationId),
-            UpdateExpression: "SET #status = :published, publishedAt = if_not_exists(publishedAt, :now)",
-            ConditionExpression: "attribute_exists(pk)",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":published": "published", ":now": nowIso },
+            ...buildUpdate({
+              set: { status: "published" },
+              setIfAbsent: { publishedAt: nowIso },
+              condition: "attribute_exists(#pk)",
+              conditionNames: ["pk"],
+            }),
           }),
         ),
       );
@@ -148,22 +181,38 @@ export function createOperationRepository(documents: DynamoDBDocumentClient, tab
       }));
     },
 
-    /** A customer's operations, newest first. */
+    /**
+     * A customer's operations, newest first. The index holds keys only (what the API shows of an
+     * operation includes its status, which changes after the index entry is written), so the
+     * operations it finds are then read from the table.
+     */
     async listForCustomer(customerId: string, limit: number): Promise<OperationRecord[]> {
       const index = TABLE_DESIGN.indexes.byCustomer;
-      const result = await callAws("DynamoDB Query operations by customer", () =>
+      const found = await callAws("DynamoDB Query operations by customer", () =>
         documents.send(
           new QueryCommand({
             TableName: tableName,
             IndexName: index.name,
-            KeyConditionExpression: `${index.partitionKey} = :pk`,
-            ExpressionAttributeValues: { ":pk": customerOperationsIndexKey(customerId, "", "").customerPk },
+            KeyConditionExpression: "#customerPk = :customerPk",
+            ExpressionAttributeNames: { "#customerPk": index.partitionKey },
+            ExpressionAttributeValues: {
+              ":customerPk": customerOperationsIndexKey(customerId, "", "").customerPk,
+            },
             ScanIndexForward: false,
             Limit: limit,
           }),
         ),
       );
-      return (result.Items ?? []) as OperationRecord[];
+      const keys = (found.Items ?? []).map((item) => ({
+        [TABLE_DESIGN.partitionKey]: String(item[TABLE_DESIGN.partitionKey]),
+        [TABLE_DESIGN.sortKey]: String(item[TABLE_DESIGN.sortKey]),
+      }));
+      if (keys.length === 0) return [];
+      const byPartition = new Map(
+        (await batchGet(keys)).map((item) => [item[TABLE_DESIGN.partitionKey], toRecord(item)]),
+      );
+      // An operation whose record expired since the index was read is left out.
+      return keys.flatMap((key) => byPartition.get(key[TABLE_DESIGN.partitionKey]) ?? []);
     },
   };
 }

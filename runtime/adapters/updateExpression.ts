@@ -9,6 +9,8 @@ export interface UpdateParts {
   setIfAbsent?: Record<string, unknown>;
   /** Numeric attributes incremented from zero. */
   increment?: Record<string, number>;
+  /** Members added to set attributes (DynamoDB's `ADD`), creating the set if absent. */
+  addToSet?: Record<string, Set<string>>;
   remove?: string[];
   /** A condition written with `#attribute` and `:value` placeholders. */
   condition?: string;
@@ -38,12 +40,17 @@ export function buildUpdate(parts: UpdateParts) {
       return `${name(attribute)} = if_not_exists(${name(attribute)}, :zero) + :${attribute}Increment`;
     }),
   ];
+  const additions = Object.entries(parts.addToSet ?? {}).map(([attribute, members]) => {
+    values[`:${attribute}`] = members;
+    return `${name(attribute)} :${attribute}`;
+  });
   const removals = (parts.remove ?? []).map(name);
   for (const attribute of parts.conditionNames ?? []) name(attribute);
   Object.assign(values, parts.conditionValues);
   return {
     UpdateExpression: [
       assignments.length > 0 ? `SET ${assignments.join(", ")}` : "",
+      additions.length > 0 ? `ADD ${additions.join(", ")}` : "",
       removals.length > 0 ? `REMOVE ${removals.join(", ")}` : "",
     ]
       .filter(Boolean)

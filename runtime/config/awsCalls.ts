@@ -40,7 +40,9 @@ export const AWS_CALLS = {
   customersApi: [
     { action: "dynamodb:GetItem", on: "table" },
     { action: "dynamodb:UpdateItem", on: "table" },
+    { action: "dynamodb:BatchGetItem", on: "table" },
     { action: "dynamodb:Query", on: `index:${TABLE_DESIGN.indexes.byCustomer.name}` },
+    { action: "secretsmanager:GetSecretValue", on: "hashKeySecret" },
   ],
   notify: [
     { action: "dynamodb:GetItem", on: "table" },
@@ -53,7 +55,6 @@ export const AWS_CALLS = {
     { action: "s3:PutObject", on: "evidenceObjects" },
   ],
   sesFeedback: [
-    { action: "dynamodb:PutItem", on: "table" },
     { action: "dynamodb:UpdateItem", on: "table" },
     { action: "dynamodb:Query", on: `index:${TABLE_DESIGN.indexes.bySesMessageId.name}` },
     { action: "secretsmanager:GetSecretValue", on: "hashKeySecret" },

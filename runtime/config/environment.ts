@@ -36,7 +36,7 @@ export const HANDLER_SETTINGS = {
     required: ["tableName", "eventBusName", "eventSource", "hashKeySecretId"],
     optional: ["retentionDays", "logLevel"],
   },
-  customersApi: { required: ["tableName"], optional: ["logLevel"] },
+  customersApi: { required: ["tableName", "hashKeySecretId"], optional: ["logLevel"] },
   notify: {
     required: [
       "tableName",

@@ -9,7 +9,7 @@ import { canonicalJson } from "./canonicalJson";
  * | stored as                                              | HMAC-SHA256 of                              |
  * | event `account.hash`, `counterparty.account.hash`      | the IBAN, spaces removed, upper-cased       |
  * | operation record `bodyHash` (idempotency)              | the canonical JSON of the validated body    |
- * | suppression key, evidence `recipientAddressHash`       | the address, trimmed and lower-cased        |
+ * | address item key, a customer's `suppressedAddressHashes`, evidence `recipientAddressHash` | the address, trimmed and lower-cased |
  *
  * The one plain SHA-256 the stack stores, the evidence's `template.sha256`, is of the e-mail template
  * as SES holds it, which holds no personal data.
@@ -27,7 +27,7 @@ export function keyedHash(value: string, key: string): string {
   return createHmac("sha256", key).update(value).digest("hex");
 }
 
-/** The suppression list and the evidence identify an address only by this hash. */
+/** The address list, the suppressions copied to customers and the evidence identify an address only by this hash. */
 export function addressHash(address: string, hashKey: string): string {
   return keyedHash(address.trim().toLowerCase(), hashKey);
 }

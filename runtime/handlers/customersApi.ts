@@ -1,13 +1,17 @@
 import { HANDLER_SETTINGS, requireSettings } from "../config/environment";
 import { applyCustomerPatch, validateCustomerPatch, validateCustomerProfile } from "../domain/customerSchema";
 import { ERROR_CODES, domainError, isDomainError } from "../domain/errors";
+import { addressHash } from "../domain/privacy";
+import { createAddressRepository } from "../adapters/addressRepository";
 import {
   createCustomerRepository,
   isLiveCustomer,
   type CustomerRecord,
   type LiveCustomerRecord,
 } from "../adapters/customerRepository";
+import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createOperationRepository } from "../adapters/operationRepository";
+import { createSecretsManagerClient } from "../clients/secretsManagerClient";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 import { createRouter, idFromPath, json, parseJsonBody, type ApiEvent, type ApiResult } from "./http";
 import { operationView } from "./operationView";
@@ -38,12 +42,23 @@ function customerView(record: CustomerRecord) {
  * `PUT /customers/{id}` creates or replaces a profile, `PATCH` changes some fields (preferences
  * included), `GET` reads it, `DELETE` erases its personal data and keeps a tombstone, and
  * `GET /customers/{id}/operations` lists the customer's operations, newest first.
+ *
+ * Every address a customer is given is registered with the address list first (a keyed hash of it),
+ * and a suppression already on the list is saved with the profile, so notify finds a customer's
+ * suppression in the customer's own item.
  */
 export function createCustomersApiHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("customers-api", options);
   const settings = requireSettings(context.env, HANDLER_SETTINGS.customersApi.required);
   const customers = createCustomerRepository(context.documents(), settings.tableName);
-  const operations = createOperationRepository(context.documents(), settings.tableName);
+  const addresses = createAddressRepository(context.documents(), settings.tableName);
+  const operations = createOperationRepository(context.documents(), settings.tableName, {
+    sleep: context.sleep,
+  });
+  const hashKey = createHashKeySecret(
+    context.client("secretsManager", createSecretsManagerClient),
+    settings.hashKeySecretId,
+  );
   const nowIso = () => new Date(context.now()).toISOString();
 
   async function requireLiveCustomer(customerId: string): Promise<LiveCustomerRecord> {
@@ -57,10 +72,18 @@ export function createCustomersApiHandler(options: HandlerOptions = {}) {
     return record;
   }
 
+  /** The suppression to save with the profile, if the address is on the list; `undefined` otherwise. */
+  async function registerAddress(customerId: string, email: string): Promise<string | undefined> {
+    const hash = addressHash(email, await hashKey.get());
+    const { suppressed } = await addresses.register(hash, customerId);
+    return suppressed ? hash : undefined;
+  }
+
   async function put(event: ApiEvent): Promise<ApiResult> {
     const customerId = idFromPath(event, "customer");
     const profile = validateCustomerProfile(parseJsonBody(event));
-    const record = await customers.put(customerId, profile, nowIso());
+    const suppressed = await registerAddress(customerId, profile.email);
+    const record = await customers.put(customerId, profile, nowIso(), suppressed);
     context.logger.info("customer saved", { customerId });
     return json(200, customerView(record));
   }
@@ -73,12 +96,19 @@ export function createCustomersApiHandler(options: HandlerOptions = {}) {
     const customerId = idFromPath(event, "customer");
     const changes = validateCustomerPatch(parseJsonBody(event));
     const current = await requireLiveCustomer(customerId);
+    const profile = applyCustomerPatch(current.profile, changes);
+    const key = await hashKey.get();
+    const suppressed =
+      addressHash(profile.email, key) === addressHash(current.profile.email, key)
+        ? undefined
+        : await registerAddress(customerId, profile.email);
     try {
       const record = await customers.replaceIfUnchanged(
         customerId,
-        applyCustomerPatch(current.profile, changes),
+        profile,
         current.version,
         nowIso(),
+        suppressed,
       );
       context.logger.info("customer updated", { customerId, fields: Object.keys(changes) });
       return json(200, customerView(record));

@@ -16,8 +16,11 @@ import {
 import { createEmailSender } from "../adapters/emailSender";
 import { createEvidenceArchive } from "../adapters/evidenceArchive";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
-import { createNotificationRepository, type Lease } from "../adapters/notificationRepository";
-import { createSuppressionRepository } from "../adapters/suppressionRepository";
+import {
+  createNotificationRepository,
+  type Lease,
+  type SentOutcome,
+} from "../adapters/notificationRepository";
 import type { Logger } from "../observability/logger";
 import { METRIC_NAMES } from "../observability/metrics";
 import { createS3Client } from "../clients/s3Client";
@@ -41,23 +44,30 @@ const SECONDS_PER_DAY = 86_400;
  */
 export const UNKNOWN_CUSTOMER_GRACE_MS = 15 * 60 * 1000;
 const RECORD_ATTEMPTS = 3;
+/** Far below the lease: past it, `sent` is recorded with the evidence left for a redelivery to write. */
+const EVIDENCE_WRITE_DEADLINE_MS = 5_000;
 
 /**
  * Consumes notification envelopes from the queue, one record at a time, reporting failed records
  * so SQS redelivers only those. For each (operation, notification kind):
  *
  * 1. claim a lease with a conditional write; a live lease or a recorded outcome means nothing to do;
- * 2. decide from the customer's preferences and the suppression list, and record a suppression;
+ * 2. read the customer, whose item also holds the suppressions of its addresses, decide from its
+ *    preferences and those suppressions, and record a suppression;
  * 3. prepare the e-mail and its evidence (template, its hash, the masked data), then send it with
  *    the SES template for the kind and the customer's language;
- * 4. record `sent` with the SES message id and the prepared evidence, then write the evidence to S3
- *    once, from that record. A redelivery finding `sent` without archived evidence writes it.
+ * 4. write the evidence of what was sent to S3, once (`If-None-Match`), from what step 3 prepared;
+ * 5. record `sent` with the SES message id and the evidence's key. If the evidence could not be
+ *    written, `sent` is recorded with the prepared evidence instead and the record is reported, so
+ *    a redelivery, finding `sent` without an evidence key, writes it from that record.
  *
  * A retryable failure before sending (throttling, a service unavailable) releases the lease so a
  * later delivery sends exactly one e-mail. If the process dies after SES accepted the message and
- * before step 4 recorded it, the lease expires and a later delivery sends again: a rare duplicate
- * is preferred to a lost alert. The first message id is logged the moment SES accepts it, and SES
- * feedback (tagged with the operation id) adds it to the notification as an untracked message.
+ * before step 5 recorded it, the lease expires and a later delivery sends again: a rare duplicate
+ * is preferred to a lost alert. The first message id is logged the moment SES accepts it, SES
+ * feedback (tagged with the operation id) adds it to the notification as an untracked message, and
+ * its evidence is archived if the process died after step 4. The evidence write is bounded
+ * (`EVIDENCE_WRITE_DEADLINE_MS`) so that a stalled S3 request cannot widen that window.
  */
 export function createNotifyHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("notify", options);
@@ -67,7 +77,6 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
   const documents = context.documents();
   const notifications = createNotificationRepository(documents, settings.tableName);
   const customers = createCustomerRepository(documents, settings.tableName);
-  const suppressions = createSuppressionRepository(documents, settings.tableName);
   const hashKey = createHashKeySecret(
     context.client("secretsManager", createSecretsManagerClient),
     settings.hashKeySecretId,
@@ -77,7 +86,9 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
     configurationSetName: settings.configurationSetName,
     now: context.now,
   });
-  const archive = createEvidenceArchive(context.client("s3", createS3Client), settings.evidenceBucket);
+  const archive = createEvidenceArchive(context.client("s3", createS3Client), settings.evidenceBucket, {
+    deadlineMs: EVIDENCE_WRITE_DEADLINE_MS,
+  });
   const pacer = createSendPacer({
     intervalMs: numberSetting(context.env, "sendIntervalMs", DEFAULTS.sendIntervalMs),
     now: context.now,
@@ -107,11 +118,12 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
     return { templateName, templateData, evidence };
   }
 
+  /** Writes the evidence of a sent e-mail once; returns its key. */
   async function archiveEvidence(
     lease: Pick<Lease, "operationId" | "notificationKind">,
     sent: { sesMessageId: string; sentAt: string; evidence: EvidenceDraft },
     log: Logger,
-  ): Promise<void> {
+  ): Promise<string> {
     const record = { ...lease, sesMessageId: sent.sesMessageId, sentAt: sent.sentAt };
     const key = evidenceKey(record);
     const outcome = await archive
@@ -120,16 +132,12 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
         context.metrics.emit(METRIC_NAMES.evidenceWriteFailed, 1, "Count");
         throw error;
       });
-    await notifications.recordEvidence(lease.operationId, lease.notificationKind, key);
     log.info("evidence archived", { evidenceKey: key, outcome });
+    return key;
   }
 
   /** Retries a retryable failure to record the outcome: each attempt left would mean a duplicate e-mail. */
-  async function recordSentWithRetries(
-    lease: Lease,
-    sentAt: string,
-    sent: { sesMessageId: string; evidence: EvidenceDraft },
-  ) {
+  async function recordSentWithRetries(lease: Lease, sentAt: string, sent: SentOutcome) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await notifications.recordSent(lease, sentAt, sent);
@@ -159,11 +167,12 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
       const { record } = claim;
       log.info("notification already handled", { status: record.status });
       if (record.sesMessageId && record.sentAt && record.evidence && !record.evidenceKey) {
-        await archiveEvidence(
+        const key = await archiveEvidence(
           lease,
           { sesMessageId: record.sesMessageId, sentAt: record.sentAt, evidence: record.evidence },
           log,
         );
+        await notifications.recordEvidence(lease.operationId, kind, key);
       }
       return;
     }
@@ -172,8 +181,8 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
     try {
       const customer = await customers.get(detail.customerId);
       const profile = customer?.profile;
-      const addressSuppressed = profile
-        ? await suppressions.isSuppressed(addressHash(profile.email, await hashKey.get()))
+      const addressSuppressed = customer?.profile
+        ? customer.suppressedAddressHashes.includes(addressHash(customer.profile.email, await hashKey.get()))
         : false;
       const decision = decideNotification({
         notificationKind: kind,
@@ -221,14 +230,24 @@ export function createNotifyHandler(options: HandlerOptions = {}) {
     }
 
     const sentAt = nowIso();
-    await recordSentWithRetries(lease, sentAt, sent);
+    const archived = await archiveEvidence(lease, { ...sent, sentAt }, log).then(
+      (key) => ({ key }),
+      (error: unknown) => ({ error }),
+    );
+    await recordSentWithRetries(
+      lease,
+      sentAt,
+      "key" in archived
+        ? { sesMessageId: sent.sesMessageId, evidenceKey: archived.key }
+        : { sesMessageId: sent.sesMessageId, evidence: sent.evidence },
+    );
     context.metrics.emit(METRIC_NAMES.notificationsSent, 1, "Count", { Kind: kind });
     context.metrics.emit(
       METRIC_NAMES.notificationLag,
       Math.max(0, Date.parse(sentAt) - Date.parse(envelope.event.time)),
       "Milliseconds",
     );
-    await archiveEvidence(lease, { ...sent, sentAt }, log);
+    if ("error" in archived) throw archived.error;
   }
 
   return async (event: SqsEvent): Promise<SqsBatchResponse> => {

@@ -34,7 +34,9 @@ export function createOperationsApiHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("operations-api", options);
   const settings = requireSettings(context.env, HANDLER_SETTINGS.operationsApi.required);
   const retentionDays = numberSetting(context.env, "retentionDays", DEFAULTS.retentionDays);
-  const operations = createOperationRepository(context.documents(), settings.tableName);
+  const operations = createOperationRepository(context.documents(), settings.tableName, {
+    sleep: context.sleep,
+  });
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
   const publisher = createEventPublisher(
     context.client("eventBridge", createEventBridgeClient),

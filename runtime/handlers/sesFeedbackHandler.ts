@@ -9,9 +9,10 @@ import {
   tagValue,
   type SesEmailEvent,
 } from "../domain/sesFeedback";
+import { createAddressRepository } from "../adapters/addressRepository";
+import { createCustomerRepository } from "../adapters/customerRepository";
 import { createHashKeySecret } from "../adapters/hashKeySecret";
 import { createNotificationRepository } from "../adapters/notificationRepository";
-import { createSuppressionRepository } from "../adapters/suppressionRepository";
 import { METRIC_NAMES } from "../observability/metrics";
 import { createSecretsManagerClient } from "../clients/secretsManagerClient";
 import { createHandlerContext, type HandlerOptions } from "./handlerContext";
@@ -19,14 +20,16 @@ import { createHandlerContext, type HandlerOptions } from "./handlerContext";
 /**
  * SES delivery, bounce, complaint, reject and rendering-failure events (from the default bus): the
  * notification's status moves forward only, and a permanent bounce or a complaint puts the address
- * on the suppression list. Failures throw so Lambda's asynchronous retries and on-failure
- * destination take over.
+ * on the suppression list, and on every customer who gave it (see the address repository). Failures
+ * throw so Lambda's asynchronous retries and on-failure destination take over; every write is
+ * idempotent, so a retry completes what a failed attempt began.
  */
 export function createSesFeedbackHandler(options: HandlerOptions = {}) {
   const context = createHandlerContext("ses-feedback", options);
   const settings = requireSettings(context.env, HANDLER_SETTINGS.sesFeedback.required);
   const notifications = createNotificationRepository(context.documents(), settings.tableName);
-  const suppressions = createSuppressionRepository(context.documents(), settings.tableName);
+  const addresses = createAddressRepository(context.documents(), settings.tableName);
+  const customers = createCustomerRepository(context.documents(), settings.tableName);
   const hashKey = createHashKeySecret(
     context.client("secretsManager", createSecretsManagerClient),
     settings.hashKeySecretId,
@@ -57,11 +60,13 @@ export function createSesFeedbackHandler(options: HandlerOptions = {}) {
     if (outcome.suppressAddresses.length > 0) {
       const key = await hashKey.get();
       for (const address of outcome.suppressAddresses) {
-        await suppressions.suppress(
-          addressHash(address, key),
+        const hash = addressHash(address, key);
+        const customerIds = await addresses.suppress(
+          hash,
           outcome.suppressionReason ?? outcome.status,
           nowIso,
         );
+        for (const customerId of customerIds) await customers.addSuppressedAddress(customerId, hash);
       }
       log.info("address suppressed", { reason: outcome.suppressionReason });
     }

@@ -9,7 +9,7 @@ import { createTableFromDesign } from "../../local/bootstrap";
 import { ENVIRONMENT } from "../../runtime/config/environment";
 import { invokeLikeLambda, NODE_22, unpackArchive, type ArchiveEntry } from "../support/pulumiArchives";
 import { startEarly, type EarlyWork } from "../support/pulumiEarlyStart";
-import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
+import { MOCK_HASH_KEY, REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { apiEvent, validCustomer } from "../support/sampleData";
 import { useLocalServices } from "../support/sharedServices";
 
@@ -252,6 +252,8 @@ describe("infra: the packed component in another program", function () {
       const services = await useLocalServices();
       const tableName = `${recorded.environment[ENVIRONMENT.tableName]}-${label.replace(/\W+/g, "-")}`;
       await createTableFromDesign(new DynamoDBClient({}), tableName);
+      // The customers API keys the hashes of the addresses it registers with the stack's secret.
+      services.secrets[recorded.environment[ENVIRONMENT.hashKeySecretId]] = MOCK_HASH_KEY;
       const fn = {
         folder: archive,
         handler: recorded.handler,

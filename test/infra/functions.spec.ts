@@ -74,7 +74,7 @@ describe("infra: functions", function () {
         "@aws-sdk/client-secrets-manager",
         "yup",
       ],
-      customersApi: ["@aws-sdk/client-dynamodb", "yup"],
+      customersApi: ["@aws-sdk/client-dynamodb", "@aws-sdk/client-secrets-manager", "yup"],
       notify: [
         "@aws-sdk/client-dynamodb",
         "@aws-sdk/client-s3",
@@ -165,7 +165,7 @@ describe("infra: functions", function () {
     );
     expect(notify[ENVIRONMENT.leaseSeconds]).to.equal("120");
     expect(notify[ENVIRONMENT.templatePrefix]).to.equal("bank-notif-prod");
-    expect(Object.keys(environmentOf(functions.customersApi))).to.not.include(ENVIRONMENT.hashKeySecretId);
+    expect(Object.keys(environmentOf(functions.sesFeedback))).to.not.include(ENVIRONMENT.evidenceBucket);
   });
 
   it("space notify's sends so that its maximum concurrency × each worker's rate stays within sesMaxSendRate", () => {

@@ -25,10 +25,10 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
       expect(table.hashKey).to.equal(TABLE_DESIGN.partitionKey);
       expect(table.rangeKey).to.equal(TABLE_DESIGN.sortKey);
       expect(table.attributes).to.have.deep.members(KEY_ATTRIBUTES.map((name) => ({ name, type: "S" })));
-      expect(table.globalSecondaryIndexes).to.have.deep.members(
+      const indexes = table.globalSecondaryIndexes as { name: string; keySchemas: unknown }[];
+      expect(indexes.map(({ name, keySchemas }) => ({ name, keySchemas }))).to.have.deep.members(
         Object.values(TABLE_DESIGN.indexes).map((index) => ({
           name: index.name,
-          projectionType: "ALL",
           keySchemas: [
             { attributeName: index.partitionKey, keyType: "HASH" },
             ...("sortKey" in index ? [{ attributeName: index.sortKey, keyType: "RANGE" }] : []),
@@ -36,6 +36,35 @@ describe("infra: storage (DynamoDB table, evidence bucket)", function () {
         })),
       );
       expect(table.ttl).to.deep.equal({ attributeName: TABLE_DESIGN.timeToLiveAttribute, enabled: true });
+    });
+
+    it("projects into each index only what its query reads, so status changes rewrite no index entry", () => {
+      const indexes = onlyOfType(prod, "aws:dynamodb/table:Table").inputs.globalSecondaryIndexes as {
+        name: string;
+        projectionType: string;
+        nonKeyAttributes?: string[];
+      }[];
+      const projections = Object.fromEntries(
+        indexes.map(({ name, projectionType, nonKeyAttributes }) => [
+          name,
+          { projectionType, ...(nonKeyAttributes ? { nonKeyAttributes } : {}) },
+        ]),
+      );
+      expect(projections).to.deep.equal({
+        byCustomer: { projectionType: "KEYS_ONLY" },
+        bySesMessageId: { projectionType: "INCLUDE", nonKeyAttributes: ["operationId", "notificationKind"] },
+        byFailure: {
+          projectionType: "INCLUDE",
+          nonKeyAttributes: [
+            "operationId",
+            "notificationKind",
+            "status",
+            "reason",
+            "updatedAt",
+            "sesMessageId",
+          ],
+        },
+      });
     });
 
     it("is on-demand with point-in-time recovery", () => {

@@ -168,11 +168,15 @@ describe("local cloud: authorising proxies in front of the stand-ins that authen
         () => "allowed",
         (error: Error) => error.name,
       );
-    // The customers API may read customers, but has no grant on the hash-key secret.
+    // The SES feedback function may update notifications and customers, but has no grant to read them.
+    expect(
+      await failure(new DynamoDBClient(config("dynamodb", functionName("ses-feedback"))).send(getItem)),
+    ).to.equal("AccessDeniedException");
+    // The customers API reads the hash-key secret, but not through a proxy for another secret.
     expect(
       await failure(
         new SecretsManagerClient(config("secretsmanager", functionName("customers-api"))).send(
-          new GetSecretValueCommand({ SecretId: env[ENVIRONMENT.hashKeySecretId] }),
+          new GetSecretValueCommand({ SecretId: `${env[ENVIRONMENT.hashKeySecretId]}-other` }),
         ),
       ),
     ).to.equal("AccessDeniedException");

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { expect } from "chai";
 import {
   CreateBucketCommand,
@@ -46,7 +47,7 @@ describe("local S3: conditional writes", () => {
   });
 
   it("so two evidence writers racing on one key write it once", async () => {
-    const archive = createEvidenceArchive(s3, bucket);
+    const archive = createEvidenceArchive(s3, bucket, { deadlineMs: 10_000 });
     const outcomes = await Promise.all([
       archive.writeOnce("evidence/op/deposit/m.json", { writer: 1 }),
       archive.writeOnce("evidence/op/deposit/m.json", { writer: 2 }),
@@ -64,11 +65,42 @@ describe("local S3: conditional writes", () => {
       },
       { step: "finalizeRequest", name: "captureHeaders" },
     );
-    await createEvidenceArchive(client, bucket).writeOnce("evidence/op/deposit/checksum.json", { ok: true });
+    await createEvidenceArchive(client, bucket, { deadlineMs: 10_000 }).writeOnce(
+      "evidence/op/deposit/checksum.json",
+      { ok: true },
+    );
     const [sent] = headers;
     expect(sent["x-amz-checksum-sha256"] ?? sent["x-amz-trailer"]).to.match(
       /^[A-Za-z0-9+/=]{44}$|x-amz-checksum-sha256/,
     );
+  });
+
+  it("abandons an evidence write S3 has not answered within the deadline", async () => {
+    // A stalled S3 is a fault the local S3 cannot be made to produce: a server that accepts and never answers.
+    const sockets: Socket[] = [];
+    const silent = createServer().on("connection", (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const stalled = new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        forcePathStyle: true,
+        maxAttempts: 1,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+      });
+      const started = Date.now();
+      const failure = await createEvidenceArchive(stalled, bucket, { deadlineMs: 300 })
+        .writeOnce("evidence/op/deposit/stalled.json", { ok: true })
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        );
+      expect(failure, "the write fails").to.be.instanceOf(Error);
+      expect(Date.now() - started).to.be.within(300, 3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 
@@ -159,7 +191,10 @@ describe("local S3: Object Lock", () => {
 
   it("so the evidence archive, which sends a checksum, writes into such a bucket", async () => {
     expect(
-      await createEvidenceArchive(s3, locked).writeOnce("evidence/op/deposit/locked.json", { ok: true }),
+      await createEvidenceArchive(s3, locked, { deadlineMs: 10_000 }).writeOnce(
+        "evidence/op/deposit/locked.json",
+        { ok: true },
+      ),
     ).to.equal("written");
   });
 });

@@ -125,4 +125,27 @@ describe("/customers/{id}", () => {
     ]);
     expect(listed.body.operations[0].account).to.equal("•••• 0189");
   });
+
+  it("lists each operation as GET /operations/{id} shows it, its status as it is now", async () => {
+    const id = uniqueId("cust");
+    const operations = createOperationsApiHandler(fixture.options());
+    const operation = validOperation({ customerId: id });
+    const submit = () => operations(apiEvent("POST", "/operations", { body: operation }));
+    const shown = async () => {
+      const { body } = await operations(apiEvent("GET", "/operations/{id}", { id: String(operation.id) }));
+      const { notifications, ...view } = JSON.parse(body);
+      expect(notifications).to.deep.equal([]);
+      return view;
+    };
+    fixture.services.failNextPutEvents(1, "InternalFailure");
+    expect((await submit()).statusCode).to.equal(503);
+    const recorded = await call("GET", id, undefined, "/customers/{id}/operations");
+    expect(recorded.body.operations).to.deep.equal([await shown()]);
+    expect(recorded.body.operations[0].status).to.equal("recorded");
+
+    expect((await submit()).statusCode).to.equal(202);
+    const published = await call("GET", id, undefined, "/customers/{id}/operations");
+    expect(published.body.operations).to.deep.equal([await shown()]);
+    expect(published.body.operations[0]).to.include({ status: "published" }).and.have.property("publishedAt");
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { createNotifyHandler } from "../../runtime/handlers/notify";
@@ -61,6 +61,18 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     return JSON.parse(response.body).notifications as NotificationSummary[];
   }
 
+  /** The notification's item as stored, attribute names only. */
+  async function storedAttributes(operationId: string, kind: NotificationKind): Promise<string[]> {
+    const { Item: item } = await new DynamoDBClient({}).send(
+      new GetItemCommand({
+        TableName: fixture.tableName,
+        Key: { pk: { S: `OPERATION#${operationId}` }, sk: { S: `NOTIFICATION#${kind}` } },
+        ConsistentRead: true,
+      }),
+    );
+    return Object.keys(item ?? {}).sort();
+  }
+
   async function evidenceKeys(operationId: string): Promise<string[]> {
     const listed = await new S3Client({}).send(
       new ListObjectsV2Command({ Bucket: fixture.bucket, Prefix: `evidence/${operationId}/` }),
@@ -96,6 +108,11 @@ describe("notify: from a queued event to exactly one e-mail", () => {
 
     const [key] = await evidenceKeys(operationId);
     expect(key).to.equal(`evidence/${operationId}/deposit/${mail.messageId}.json`);
+    expect(notification.evidenceKey, "recorded with sent").to.equal(key);
+    expect(
+      await storedAttributes(operationId, "deposit"),
+      "the archived evidence is not kept twice",
+    ).not.to.include("evidence");
     const object = await new S3Client({}).send(new GetObjectCommand({ Bucket: fixture.bucket, Key: key }));
     const evidence = JSON.parse(await object.Body!.transformToString());
     expect(evidence).to.include({ operationId, notificationKind: "deposit", sesMessageId: mail.messageId });
@@ -236,7 +253,9 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(record).to.include({ status: "sent", attempts: 2, sesMessageId: mails[1].messageId });
     expect((await notify(sqsEvent(body))).batchItemFailures).to.deep.equal([]);
     expect(await fixture.emailsTo(email)).to.have.length(2);
-    expect(await evidenceKeys(operationId)).to.deep.equal([
+    // The evidence is written before `sent` is recorded, so the e-mail sent before the crash has its own.
+    expect(await evidenceKeys(operationId)).to.have.members([
+      `evidence/${operationId}/deposit/${mails[0].messageId}.json`,
       `evidence/${operationId}/deposit/${mails[1].messageId}.json`,
     ]);
     expect(fixture.logs.some((line) => line.includes(mails[0].messageId))).to.equal(true);
@@ -281,6 +300,12 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     ).to.have.length(1);
     const [mail] = await fixture.emailsTo(email);
     expect(await evidenceKeys(operationId)).to.deep.equal([]);
+    const [pending] = await notificationsOf(operationId);
+    expect(pending).to.include({ status: "sent", sesMessageId: mail.messageId });
+    expect(pending, "no evidence key until the evidence is archived").not.to.have.property("evidenceKey");
+    expect(await storedAttributes(operationId, "deposit"), "sent keeps the evidence to archive").to.include(
+      "evidence",
+    );
 
     await createSesFeedbackHandler(fixture.options())({
       source: "aws.ses",
@@ -309,6 +334,7 @@ describe("notify: from a queued event to exactly one e-mail", () => {
     expect(evidence.sesMessageId).to.equal(mail.messageId);
     const [record] = await notificationsOf(operationId);
     expect(record).to.include({ status: "delivered", evidenceKey: key });
+    expect(await storedAttributes(operationId, "deposit")).not.to.include("evidence");
     expect(await fixture.emailsTo(email)).to.have.length(1);
   });
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createSesFeedbackHandler } from "../../runtime/handlers/sesFeedbackHandler";
 import { createNotifyHandler } from "../../runtime/handlers/notify";
 import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
@@ -104,6 +105,80 @@ describe("SES feedback", () => {
       status: "suppressed",
       reason: "address-suppressed",
     });
+  });
+
+  /** Sends a deposit notification to an existing customer; returns what notify recorded. */
+  async function notifyCustomer(customerId: string) {
+    const operation = validOperation({ customerId });
+    await operationsApi(apiEvent("POST", "/operations", { body: operation }));
+    const event = fixture.services.events.find((e) => JSON.parse(e.Detail).operationId === operation.id)!;
+    await createNotifyHandler(fixture.options())(sqsEvent(envelopeBody(event, "deposit")));
+    const response = await operationsApi(apiEvent("GET", "/operations/{id}", { id: String(operation.id) }));
+    return JSON.parse(response.body).notifications[0] as { status: string; reason?: string };
+  }
+
+  async function putCustomer(customerId: string, email: string, handler = customersApi()) {
+    const response = await handler(
+      apiEvent("PUT", "/customers/{id}", { id: customerId, body: validCustomer({ email }) }),
+    );
+    expect(response.statusCode, response.body).to.equal(200);
+  }
+
+  const customersApi = (options = {}) => createCustomersApiHandler(fixture.options(options));
+  const bounce = (sent: { operationId: string; email: string; messageId: string }) =>
+    sesEvent("Bounce", sent, {
+      bounce: { bounceType: "Permanent", bouncedRecipients: [{ emailAddress: sent.email }] },
+    });
+  const suppressed = { status: "suppressed", reason: "address-suppressed" };
+
+  it("suppresses a bounced address for every customer who gave it: before the bounce, after it, or by PATCH", async () => {
+    const email = fixture.uniqueAddress("shared");
+    const sent = await sentNotification(email);
+    const before = uniqueId("cust");
+    await putCustomer(before, email.toUpperCase());
+    const patched = uniqueId("cust");
+    await putCustomer(patched, fixture.uniqueAddress("other"));
+    const elsewhere = uniqueId("cust");
+    await putCustomer(elsewhere, fixture.uniqueAddress("elsewhere"));
+
+    await feedback(bounce(sent));
+    const after = uniqueId("cust");
+    await putCustomer(after, email);
+    const response = await customersApi()(
+      apiEvent("PATCH", "/customers/{id}", { id: patched, body: { email } }),
+    );
+    expect(response.statusCode, response.body).to.equal(200);
+
+    expect(await notifyCustomer(sent.customerId)).to.include(suppressed);
+    expect(await notifyCustomer(before)).to.include(suppressed);
+    expect(await notifyCustomer(after)).to.include(suppressed);
+    expect(await notifyCustomer(patched)).to.include(suppressed);
+    expect(await notifyCustomer(elsewhere)).to.include({ status: "sent" });
+    expect(await fixture.emailsTo(email)).to.have.length(1);
+  });
+
+  it("suppresses a customer whose address was registered, but whose profile was not yet saved, when the bounce came", async () => {
+    const email = fixture.uniqueAddress("racing");
+    const sent = await sentNotification(email);
+    const racing = uniqueId("cust");
+    // The customer's profile write waits until the bounce has been handled: the suppression finds
+    // the customer registered under the address, but no profile yet.
+    const dynamodb = new DynamoDBClient({});
+    let bounced = false;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        const input = JSON.stringify(args.input);
+        if (!bounced && input.includes(`CUSTOMER#${racing}`) && input.includes("UpdateExpression")) {
+          bounced = true;
+          await feedback(bounce(sent));
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "bounceBeforeTheProfileIsSaved" },
+    );
+    await putCustomer(racing, email, customersApi({ clients: { dynamodb } }));
+    expect(await notifyCustomer(racing)).to.include(suppressed);
+    expect(await fixture.emailsTo(email)).to.have.length(1);
   });
 
   it("does not suppress on a transient bounce", async () => {

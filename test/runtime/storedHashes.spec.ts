@@ -24,7 +24,7 @@ import {
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** Every 64-hex-digit string in a value, with where it was found, including inside keys like SUPPRESSION#<hash>. */
+/** Every 64-hex-digit string in a value, with where it was found, including inside keys like ADDRESS#<hash>. */
 function hashesIn(value: unknown, where: string): { hash: string; where: string }[] {
   if (typeof value === "string")
     return [...value.matchAll(/[a-f0-9]{64}/g)].map(([hash]) => ({ hash, where }));

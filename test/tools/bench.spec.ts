@@ -43,14 +43,15 @@ describe("tools: npm run bench -- --json", function () {
   });
 
   it("measures one operation's calls and units, and that a redelivery sends no e-mail", () => {
-    const { api, notifyFirstDelivery, notifyRedelivery } = report.perOperation;
-    for (const step of [api, notifyFirstDelivery, notifyRedelivery]) {
+    const { api, notifyFirstDelivery, notifyRedelivery, feedbackDelivery } = report.perOperation;
+    for (const step of [api, notifyFirstDelivery, notifyRedelivery, feedbackDelivery]) {
       expect([step.awsCalls, step.wcu, step.rcu, step.emails].every(finite)).to.equal(true);
     }
     expect(api.calls).to.include("EventBridge:PutEvents");
     expect(notifyFirstDelivery.emails).to.equal(1);
     expect(notifyRedelivery.emails).to.equal(0);
     expect(notifyRedelivery.awsCalls).to.be.above(0);
+    expect(feedbackDelivery.calls).to.deep.equal(["DynamoDB:UpdateItem"]);
   });
 
   it("runs the pipeline and the burst, losing and duplicating nothing", () => {

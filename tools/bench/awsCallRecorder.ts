@@ -88,8 +88,9 @@ export async function createCallRecorder(options: {
     const before = isWrite ? await readItem(args.input) : undefined;
     try {
       const result = await next(args);
-      const units =
-        (result.output.ConsumedCapacity as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
+      // A batch reports one entry per table, any other request one object.
+      const consumed = [result.output.ConsumedCapacity ?? []].flat() as { CapacityUnits?: number }[];
+      const units = consumed.reduce((total, entry) => total + (entry.CapacityUnits ?? 0), 0);
       if (READS.includes(operation)) tally.rcu += units;
       if (isWrite) {
         tally.wcu += units;

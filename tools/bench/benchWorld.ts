@@ -19,6 +19,7 @@ import { createCustomersApiHandler } from "../../runtime/handlers/customersApi";
 import type { ApiEvent, ApiResult } from "../../runtime/handlers/http";
 import { createNotifyHandler, type SqsBatchResponse, type SqsEvent } from "../../runtime/handlers/notify";
 import { createOperationsApiHandler } from "../../runtime/handlers/operationsApi";
+import { createSesFeedbackHandler } from "../../runtime/handlers/sesFeedbackHandler";
 
 /**
  * The world the bench runs handlers in: the local services on 127.0.0.1 (in this process), one table,
@@ -44,6 +45,7 @@ export interface BenchWorld {
   /** Handlers built as Lambda builds them, on the given clients (each uses only its own). */
   operationsApi(clients: AwsClients): (event: ApiEvent) => Promise<ApiResult>;
   notify(clients: AwsClients): (event: SqsEvent) => Promise<SqsBatchResponse>;
+  sesFeedback(clients: AwsClients): ReturnType<typeof createSesFeedbackHandler>;
   /** The API request of a small deposit (one notification) for this customer. */
   deposit(operationId: string, customerId: string): ApiEvent;
   /** Called with what the rules deliver for each event the API publishes from now on. */
@@ -137,6 +139,7 @@ export async function startBenchWorld(customerCount: number): Promise<BenchWorld
     customerIds,
     operationsApi: (clients) => createOperationsApiHandler({ env, clients, write: () => undefined }),
     notify: (clients) => createNotifyHandler({ env, clients, write: () => undefined }),
+    sesFeedback: (clients) => createSesFeedbackHandler({ env, clients, write: () => undefined }),
     deposit: (operationId, customerId) => ({
       httpMethod: "POST",
       resource: "/operations",

@@ -1,4 +1,7 @@
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { createAwsClients } from "../../runtime/clients/awsClients";
+import { ENVIRONMENT } from "../../runtime/config/environment";
+import { EMAIL_TAGS } from "../../runtime/domain/sesFeedback";
 import { createCallRecorder, type Tally } from "./awsCallRecorder";
 import type { BenchWorld, QueueMessage } from "./benchWorld";
 
@@ -17,6 +20,8 @@ export interface PerOperation {
   api: OperationCost;
   notifyFirstDelivery: OperationCost;
   notifyRedelivery: OperationCost;
+  /** SES's delivery event for the e-mail, through the feedback function. */
+  feedbackDelivery: OperationCost;
 }
 
 function cost(tally: Tally): OperationCost {
@@ -24,17 +29,46 @@ function cost(tally: Tally): OperationCost {
   return { awsCalls, wcu, rcu, emails, indexWcu, calls };
 }
 
+/** The SES delivery event of the e-mail notify sent for this operation, as SES puts it on the default bus. */
+async function deliveryEvent(world: BenchWorld, operationId: string) {
+  const { Item: item } = await world.inspector.send(
+    new GetItemCommand({
+      TableName: world.tableName,
+      Key: { pk: { S: `OPERATION#${operationId}` }, sk: { S: "NOTIFICATION#deposit" } },
+      ConsistentRead: true,
+    }),
+  );
+  const sesMessageId = item?.sesMessageId?.S;
+  if (!sesMessageId) throw new Error(`no e-mail was recorded for ${operationId}`);
+  return {
+    source: "aws.ses",
+    "detail-type": "Email Delivered",
+    detail: {
+      eventType: "Delivery",
+      mail: {
+        messageId: sesMessageId,
+        tags: {
+          "ses:configuration-set": [world.env[ENVIRONMENT.configurationSetName]],
+          [EMAIL_TAGS.operationId]: [operationId],
+          [EMAIL_TAGS.notificationKind]: ["deposit"],
+        },
+      },
+    },
+  };
+}
+
 /**
  * What one operation costs on warm functions: `POST /operations`, then notify's first delivery of
- * its one notification, then a redelivery of the same message. A first operation end to end warms
- * both functions (hash key read, template fingerprint, connections), as in a container that has
- * already served one.
+ * its one notification, then a redelivery of the same message, then SES's delivery event through the
+ * feedback function. A first operation end to end warms every function (hash key read, template
+ * fingerprint, connections), as in a container that has already served one.
  */
 export async function measurePerOperation(world: BenchWorld): Promise<PerOperation> {
   const recorder = await createCallRecorder({ inspector: world.inspector, tableName: world.tableName });
   const clients = recorder.instrument(createAwsClients());
   const api = world.operationsApi(clients);
   const notify = world.notify(clients);
+  const feedback = world.sesFeedback(clients);
   const delivered: QueueMessage[] = [];
   world.onDelivery((messages) => delivered.push(...messages));
   const customerId = world.customerIds[0];
@@ -55,6 +89,7 @@ export async function measurePerOperation(world: BenchWorld): Promise<PerOperati
   };
 
   await deliver(await submit("bench-warm-up"));
+  await feedback(await deliveryEvent(world, "bench-warm-up"));
   recorder.reset();
   const message = await submit("bench-measured");
   const apiCost = cost(recorder.tally());
@@ -64,5 +99,15 @@ export async function measurePerOperation(world: BenchWorld): Promise<PerOperati
   recorder.reset();
   await deliver(message);
   const again = cost(recorder.tally());
-  return { api: apiCost, notifyFirstDelivery: first, notifyRedelivery: again };
+  const sesEvent = await deliveryEvent(world, "bench-measured");
+  recorder.reset();
+  const applied = await feedback(sesEvent);
+  if (!applied.applied) throw new Error("the delivery event did not move the notification forward");
+  const feedbackCost = cost(recorder.tally());
+  return {
+    api: apiCost,
+    notifyFirstDelivery: first,
+    notifyRedelivery: again,
+    feedbackDelivery: feedbackCost,
+  };
 }
