@@ -22,9 +22,10 @@ export const FUNCTION_FILE = "index.js";
 export const FUNCTION_HANDLER = "index.handler";
 
 /**
- * The serializer names the very file Node loaded for a package (`jsonc-parser/lib/umd/main.js`);
- * when that file is the package's `main`, the bundler resolves the package by name instead, so that
- * `mainFields` can choose its ESM build.
+ * The serializer names the very file Node loaded for a package (`jsonc-parser/lib/umd/main.js`).
+ * When that file is the package's `main` and the package also ships an ES module build (`module`),
+ * the bundler takes that build: a UMD `main` requires its own files through a variable the bundler
+ * cannot follow.
  */
 function packageEntryPoints(): Plugin {
   return {
@@ -35,15 +36,21 @@ function packageEntryPoints(): Plugin {
         const [first, second, ...rest] = args.path.split("/");
         const name = first.startsWith("@") ? `${first}/${second}` : first;
         const subpath = (first.startsWith("@") ? rest : [second, ...rest]).join("/");
-        let main: string | undefined;
+        let entries: { main?: string; module?: string };
         try {
           const manifest = require.resolve(`${name}/package.json`, { paths: [args.resolveDir] });
-          main = (JSON.parse(readFileSync(manifest, "utf8")) as { main?: string }).main;
+          entries = JSON.parse(readFileSync(manifest, "utf8")) as { main?: string; module?: string };
         } catch {
           return undefined;
         }
-        if (!main || path.posix.normalize(main) !== path.posix.normalize(subpath)) return undefined;
-        return bundler.resolve(name, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "by-name" });
+        const { main, module } = entries;
+        if (!main || !module || path.posix.normalize(main) !== path.posix.normalize(subpath))
+          return undefined;
+        return bundler.resolve(`${name}/${path.posix.normalize(module)}`, {
+          resolveDir: args.resolveDir,
+          kind: args.kind,
+          pluginData: "by-name",
+        });
       });
     },
   };
@@ -55,9 +62,6 @@ export const BUNDLE_OPTIONS = {
   minify: true,
   platform: "node",
   format: "cjs",
-  // ESM entry points first: a UMD `main` (jsonc-parser's) requires its own files through a variable
-  // the bundler cannot follow, and ESM builds tree-shake better.
-  mainFields: ["module", "main"],
   plugins: [packageEntryPoints()],
   // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
   target: "node20",
