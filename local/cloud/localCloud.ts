@@ -68,7 +68,7 @@ export interface CloudDescription {
   endpoints: Record<"dynamodb" | "s3" | "sqs" | "ses" | "secretsmanager" | "events", string>;
   queues: Record<string, string>;
   credentials: Record<
-    "producer" | "customerAdmin" | "outsider",
+    "producer" | "customerAdmin" | "outsider" | "operator",
     { accessKeyId: string; secretAccessKey: string }
   >;
   stateDir: string;
@@ -387,7 +387,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const outputs = run.outputs as Record<string, unknown>;
-    const keysOf = (name: "producer" | "customerAdmin" | "outsider") => {
+    const keysOf = (name: keyof CloudDescription["credentials"]) => {
       const principal = credentials.byName(name);
       return principal
         ? { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey }
@@ -418,6 +418,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         producer: keysOf("producer"),
         customerAdmin: keysOf("customerAdmin"),
         outsider: keysOf("outsider"),
+        operator: keysOf("operator"),
       },
       stateDir: state.root,
       logsDir,
