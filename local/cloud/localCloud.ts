@@ -11,6 +11,7 @@ import { startEventBridge, type LocalEventBridge } from "../eventbridge/eventBri
 import { createStackAuthorizer } from "../iam/stackAuthorizer";
 import { stackModel } from "../iam/stackModel";
 import { createLogSink, type LogRecord } from "../lambda/logSink";
+import { startInvokeServer } from "../lambda/invokeServer";
 import { lambdaNodeRuntime } from "../lambda/nodeRuntime";
 import { startLocalServices, type LocalServices } from "../localServices";
 import { startAuthorizingProxy } from "../proxy/authorizingProxy";
@@ -65,7 +66,7 @@ export interface CloudDescription {
   sesStoreUrl: string;
   viewerUrl: string;
   eventBusName: string;
-  endpoints: Record<"dynamodb" | "s3" | "sqs" | "ses" | "secretsmanager" | "events", string>;
+  endpoints: Record<"dynamodb" | "s3" | "sqs" | "ses" | "secretsmanager" | "events" | "lambda", string>;
   queues: Record<string, string>;
   credentials: Record<
     "producer" | "customerAdmin" | "outsider" | "operator",
@@ -308,6 +309,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log: (level, message) => localLog(level, message),
     });
     closers.push(() => fleet.stop());
+    // Lambda's Invoke API, for people and tools (npm run redrive re-invokes the feedback function).
+    const lambdaApi = await startInvokeServer({
+      region,
+      accountId,
+      credentials,
+      authorizer,
+      invoker: fleet.invoker,
+      functionArnOf: (nameOrArn) => {
+        const fn = model
+          .ofType("aws:lambda/function:Function")
+          .find((candidate) => candidate.inputs.name === nameOrArn || candidate.state.arn === nameOrArn);
+        return fn ? String(fn.state.arn) : undefined;
+      },
+      port: await portFor(6 + PROXIED.length),
+      log: (level, message) => localLog(level, message),
+    });
+    closers.push(() => lambdaApi.close());
 
     const run = await runProgram({
       stack,
@@ -408,6 +426,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ses: proxies.ses,
         secretsmanager: proxies.secretsmanager,
         events: eventBridgeUrl,
+        lambda: lambdaApi.url,
       },
       queues: Object.fromEntries(
         model
