@@ -134,7 +134,7 @@ export async function redrive(argv: string[], io: RedriveIo): Promise<number> {
       async (name) => (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!,
     );
     const queueUrl = stack.deadLetterQueueUrls[args.queue];
-    io.out(`${args.dryRun ? "Listing" : "Redriving"} ${queueUrl} (${target.description})`);
+    io.out(`${args.dryRun ? "Listing" : "Redriving"} ${queueUrl.split("/").pop()} (${target.description})`);
     const report = await redriveDeadLetters(clients.sqs, {
       queue: args.queue,
       queueUrl,
