@@ -31,6 +31,12 @@ import { uniqueId, validCustomer, validOperation } from "../support/sampleData";
  * several minutes' visibility each, which the local cloud's time scale does not shorten.
  */
 
+/**
+ * The local cloud's SES stand-in keeps its templates and mail in its module, shared with the test
+ * process's other SES stand-in: a prefix of its own keeps the dev plan's template names free.
+ */
+const PREFIX = "bank-notif-e2e";
+
 type Statement = { Sid?: string; Action: string | string[] };
 
 async function eventually<T>(
@@ -75,7 +81,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
   const breakNotifyQueuePolicy = () =>
     breakPolicy(
       "aws:sqs/queuePolicy:QueuePolicy",
-      (resource) => String(resource.inputs.queueUrl).endsWith("/bank-notif-dev-notify"),
+      (resource) => String(resource.inputs.queueUrl).endsWith(`/${PREFIX}-notify`),
       (statement) => statement.Sid === "RoutingRulesSendEnvelopes",
     );
   const breakFeedbackRole = () =>
@@ -122,7 +128,13 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
 
   before(async () => {
     stateDir = mkdtempSync(path.join(tmpdir(), "redrive-e2e-"));
-    cloud = await startLocalCloud({ stateDir, fresh: true, timeScale: 600, echo: (line) => logs.push(line) });
+    cloud = await startLocalCloud({
+      stateDir,
+      fresh: true,
+      timeScale: 600,
+      config: { namePrefix: PREFIX },
+      echo: (line) => logs.push(line),
+    });
     sqs = new SQSClient({
       region: cloud.description.region,
       endpoint: cloud.services.endpoints.s3,
@@ -147,7 +159,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
     );
     const notification = await createNotificationRepository(
       documents,
-      "bank-notif-dev-notifications",
+      `${PREFIX}-notifications`,
     ).findBySesMessageId(sent.messageId);
     documents.destroy();
     return notification?.status;
@@ -186,11 +198,11 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
     try {
       deposit = await customerWithDeposit();
       await eventually("the delivery DLQ to hold the event", async () =>
-        (await depth("bank-notif-dev-delivery-dlq")) === 1 ? true : undefined,
+        (await depth(`${PREFIX}-delivery-dlq`)) === 1 ? true : undefined,
       );
       const listed = await command(["--queue", "delivery", "--dry-run"]);
       expect(listed.output).to.include(
-        `operation ${deposit.operationId}  kind deposit  error NO_PERMISSIONS  rule bank-notif-dev-deposit`,
+        `operation ${deposit.operationId}  kind deposit  error NO_PERMISSIONS  rule ${PREFIX}-deposit`,
       );
       expect(await emailsTo(deposit.address)).to.have.length(0);
     } finally {
@@ -207,7 +219,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
     });
     expect(more).to.have.length(0);
     expect(sent.from).to.equal("notifications-dev@example.com");
-    expect(await depth("bank-notif-dev-delivery-dlq")).to.equal(0);
+    expect(await depth(`${PREFIX}-delivery-dlq`)).to.equal(0);
     await delivered(sent);
   });
 
@@ -223,7 +235,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
       });
       await eventually(
         "the feedback DLQ to hold the invocation record",
-        async () => ((await depth("bank-notif-dev-feedback-dlq")) === 1 ? true : undefined),
+        async () => ((await depth(`${PREFIX}-feedback-dlq`)) === 1 ? true : undefined),
         60_000,
       );
       expect(await statusOf(sent)).to.equal("sent");
@@ -238,7 +250,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
       `operation ${deposit.operationId}  kind Delivery of deposit  error RetriesExhausted`,
     );
     await delivered(sent);
-    expect(await depth("bank-notif-dev-feedback-dlq")).to.equal(0);
+    expect(await depth(`${PREFIX}-feedback-dlq`)).to.equal(0);
   });
 
   it("a notification in the notify DLQ is sent once the notify DLQ is redriven", async () => {
@@ -274,7 +286,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
     };
     await sqs.send(
       new SendMessageCommand({
-        QueueUrl: await queueUrl("bank-notif-dev-notify-dlq"),
+        QueueUrl: await queueUrl(`${PREFIX}-notify-dlq`),
         MessageBody: JSON.stringify({ notificationKind: "withdrawal", event }),
       }),
     );
@@ -286,7 +298,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
       const found = await emailsTo(address);
       return found.length === 1 ? found : undefined;
     });
-    expect(await depth("bank-notif-dev-notify-dlq")).to.equal(0);
+    expect(await depth(`${PREFIX}-notify-dlq`)).to.equal(0);
     await delivered(sent);
   });
 });

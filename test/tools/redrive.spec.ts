@@ -26,6 +26,7 @@ import { loadStackConfig, REPO_ROOT } from "../../local/pulumi/pulumiMocks";
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import type { OperationInput } from "../../runtime/domain/operationSchema";
 import { redrive } from "../../tools/redrive";
+import { namePrefixTarget, outputsTarget } from "../../tools/redrive/redriveTarget";
 import { ofType, stackRun, type StackRun } from "../support/pulumiStacks";
 import { validOperation, VALID_IBAN } from "../support/sampleData";
 
@@ -509,6 +510,57 @@ describe("npm run redrive: dead letters back to where they failed (dev plan, fau
       expect(failure).to.have.property("name", "AccessDeniedException");
       expect(await drain(Q.notify)).to.deep.equal([]);
       expect(await drain(Q.notifyDlq)).to.have.length(1);
+    });
+  });
+
+  describe("a deployed stack's addresses", () => {
+    it("reads the queues, the feedback function and the bus from the saved outputs (pulumi stack output --json), and the region from the queue URLs", async () => {
+      const prod = await stackRun("prod");
+      const stateDir = mkdtempSync(path.join(tmpdir(), "redrive-outputs-"));
+      try {
+        const file = path.join(stateDir, "outputs.json");
+        writeFileSync(file, JSON.stringify(prod.outputs));
+        const target = outputsTarget(file);
+        const addresses = await target.addresses(() => Promise.reject(new Error("no lookup needed")));
+        expect(target.settings).to.deep.equal({ region: "eu-west-3" });
+        expect(addresses).to.deep.equal({
+          notifyQueueUrl: "https://sqs.eu-west-3.amazonaws.com/444455556666/bank-notif-prod-notify",
+          deadLetterQueueUrls: {
+            notify: "https://sqs.eu-west-3.amazonaws.com/444455556666/bank-notif-prod-notify-dlq",
+            delivery: "https://sqs.eu-west-3.amazonaws.com/444455556666/bank-notif-prod-delivery-dlq",
+            feedback: "https://sqs.eu-west-3.amazonaws.com/444455556666/bank-notif-prod-feedback-dlq",
+          },
+          feedbackFunctionName: "bank-notif-prod-ses-feedback",
+          eventBusName: "bank-notif-prod-operations",
+        });
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    });
+
+    it("names, from a namePrefix, the queues, function and bus the component creates with it", async () => {
+      const prod = await stackRun("prod");
+      const asked: string[] = [];
+      const addresses = await namePrefixTarget("bank-notif-prod", "eu-west-3").addresses(async (name) => {
+        asked.push(name);
+        return `queue:${name}`;
+      });
+      const planned = (type: string) => ofType(prod, type).map((resource) => String(resource.inputs.name));
+      expect(asked.sort()).to.deep.equal(planned("aws:sqs/queue:Queue").sort());
+      expect(planned("aws:lambda/function:Function")).to.include(addresses.feedbackFunctionName);
+      expect(planned("aws:cloudwatch/eventBus:EventBus")).to.deep.equal([addresses.eventBusName]);
+      expect(addresses.deadLetterQueueUrls.feedback).to.equal("queue:bank-notif-prod-feedback-dlq");
+    });
+
+    it("refuses an outputs file that lacks a queue, naming the field", () => {
+      const stateDir = mkdtempSync(path.join(tmpdir(), "redrive-outputs-"));
+      try {
+        const file = path.join(stateDir, "outputs.json");
+        writeFileSync(file, JSON.stringify({ notifyQueueUrl: "https://sqs.eu-west-3.amazonaws.com/1/q" }));
+        expect(() => outputsTarget(file)).to.throw(/deadLetterQueueUrls\.notify is missing/);
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+      }
     });
   });
 
