@@ -9,7 +9,8 @@ const HELP = `npm start [-- options]
 Runs the program's resource graph on this machine: tables in dynalite, queues and the evidence
 bucket in fauxqs, SES templates in the SES emulator, each function's archive in Node 22 processes,
 the REST API, EventBridge, and an IAM evaluator authorizing every call. Writes .local/cloud.json
-(where everything is, and credentials for a producer, a customer administrator and an outsider).
+(where everything is, and credentials for a producer, a customer administrator, an outsider and
+an operator, who may redrive the dead-letter queues: npm run redrive).
 Ctrl-C stops every process it started.
 
   --stack NAME       the stack whose Pulumi.<stack>.yaml configures the program (default dev)

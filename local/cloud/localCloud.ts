@@ -11,6 +11,7 @@ import { startEventBridge, type LocalEventBridge } from "../eventbridge/eventBri
 import { createStackAuthorizer } from "../iam/stackAuthorizer";
 import { stackModel } from "../iam/stackModel";
 import { createLogSink, type LogRecord } from "../lambda/logSink";
+import { startInvokeServer } from "../lambda/invokeServer";
 import { lambdaNodeRuntime } from "../lambda/nodeRuntime";
 import { startLocalServices, type LocalServices } from "../localServices";
 import { startAuthorizingProxy } from "../proxy/authorizingProxy";
@@ -66,10 +67,10 @@ export interface CloudDescription {
   sesStoreUrl: string;
   viewerUrl: string;
   eventBusName: string;
-  endpoints: Record<"dynamodb" | "s3" | "sqs" | "ses" | "secretsmanager" | "events", string>;
+  endpoints: Record<"dynamodb" | "s3" | "sqs" | "ses" | "secretsmanager" | "events" | "lambda", string>;
   queues: Record<string, string>;
   credentials: Record<
-    "producer" | "customerAdmin" | "outsider",
+    "producer" | "customerAdmin" | "outsider" | "operator",
     { accessKeyId: string; secretAccessKey: string }
   >;
   stateDir: string;
@@ -328,6 +329,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log: (level, message) => localLog(level, message),
     });
     closers.push(() => fleet.stop());
+    // Lambda's Invoke API, for people and tools (npm run redrive re-invokes the feedback function).
+    const lambdaApi = await startInvokeServer({
+      region,
+      accountId,
+      credentials,
+      authorizer,
+      invoker: fleet.invoker,
+      functionArnOf: (nameOrArn) => {
+        const fn = model
+          .ofType("aws:lambda/function:Function")
+          .find((candidate) => candidate.inputs.name === nameOrArn || candidate.state.arn === nameOrArn);
+        return fn ? String(fn.state.arn) : undefined;
+      },
+      port: await portFor(6 + PROXIED.length),
+      log: (level, message) => localLog(level, message),
+    });
+    closers.push(() => lambdaApi.close());
 
     const run = await runProgram({
       stack,
@@ -407,7 +425,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
 
     const outputs = run.outputs as Record<string, unknown>;
-    const keysOf = (name: "producer" | "customerAdmin" | "outsider") => {
+    const keysOf = (name: keyof CloudDescription["credentials"]) => {
       const principal = credentials.byName(name);
       return principal
         ? { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey }
@@ -428,6 +446,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ses: proxies.ses,
         secretsmanager: proxies.secretsmanager,
         events: eventBridgeUrl,
+        lambda: lambdaApi.url,
       },
       queues: Object.fromEntries(
         model
@@ -438,6 +457,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         producer: keysOf("producer"),
         customerAdmin: keysOf("customerAdmin"),
         outsider: keysOf("outsider"),
+        operator: keysOf("operator"),
       },
       stateDir: state.root,
       logsDir,

@@ -178,11 +178,18 @@ function s3Requests(action: string, input: Record<string, unknown>, scope: Accou
   return [{ action, resource: input.Key === undefined ? bucket : `${bucket}/${String(input.Key)}`, context }];
 }
 
-/** A queue URL ends with the account and the queue's name: `…/<account>/<name>`. */
+/**
+ * A queue URL ends with the account and the queue's name: `…/<account>/<name>`. GetQueueUrl names
+ * the queue by `QueueName` instead, and is authorized on that queue.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html
+ */
 function sqsRequests(action: string, input: Record<string, unknown>, scope: AccountScope): ActionRequest[] {
-  const name = String(input.QueueUrl ?? "")
-    .split("/")
-    .pop();
+  const name =
+    input.QueueUrl === undefined && input.QueueName !== undefined
+      ? String(input.QueueName)
+      : String(input.QueueUrl ?? "")
+          .split("/")
+          .pop();
   return [{ action, resource: arn(scope, "sqs", String(name)), context: {} }];
 }
 
