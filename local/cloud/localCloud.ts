@@ -215,6 +215,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const [index, service] of PROXIED.entries()) {
       const proxy = await startAuthorizingProxy({
         faultFor: (principal, call) => faults.faultFor(service, principal.name, call.command),
+        // The queue URLs the local cloud publishes (outputs, cloud.json) name fauxqs's own queues.
+        rewriteBody:
+          service === "sqs"
+            ? async (call, body) => {
+                const queueUrlOf = (call.input as { QueueUrl?: string }).QueueUrl;
+                if (!queueUrlOf?.startsWith("http://127.0.0.1")) return body;
+                const local = await queueUrl(
+                  `arn:aws:sqs:${region}:${accountId}:${queueUrlOf.split("/").pop()}`,
+                );
+                return Buffer.from(JSON.stringify({ ...call.input, QueueUrl: local }));
+              }
+            : undefined,
         service,
         upstream: upstreams[service],
         scope,

@@ -41,6 +41,8 @@ export interface AuthorizingProxyOptions {
   port?: number;
   onDecision?: (decision: ProxyDecision) => void;
   onResponse?: ResponseInspector;
+  /** Changes an authorized request's body before the stand-in sees it (the local names of its resources). */
+  rewriteBody?: (call: SdkCall, body: Buffer) => Promise<Buffer>;
   /** A fault to inject in this call, if any (load and fault scenarios; none by default). */
   faultFor?: (principal: LocalPrincipal, call: SdkCall) => InjectedFault | undefined;
   now?: () => number;
@@ -204,9 +206,10 @@ export async function startAuthorizingProxy(
       return reply(response, faultResponse(options.service, status, code, message, requestId));
     }
     const inspect = options.onResponse;
+    const body = options.rewriteBody ? await options.rewriteBody(call, received.body) : received.body;
     await forward(
       upstream,
-      received,
+      { ...received, body, headers: { ...received.headers, "content-length": String(body.length) } },
       response,
       (answer) => {
         inspect?.(principal, call, answer);

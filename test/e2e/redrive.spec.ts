@@ -157,10 +157,10 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
         credentials: { accessKeyId: "local", secretAccessKey: "local" },
       }),
     );
-    const notification = await createNotificationRepository(
-      documents,
-      `${PREFIX}-notifications`,
-    ).findBySesMessageId(sent.messageId);
+    const notifications = createNotificationRepository(documents, `${PREFIX}-notifications`);
+    // The index gives the notification's key; its status is on the item.
+    const key = await notifications.findBySesMessageId(sent.messageId);
+    const notification = key && (await notifications.get(key.operationId, key.notificationKind));
     documents.destroy();
     return notification?.status;
   };

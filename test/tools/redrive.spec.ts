@@ -178,6 +178,7 @@ describe("npm run redrive: dead letters back to where they failed (dev plan, fau
       },
       stateDir,
       logsDir: stateDir,
+      sesAcceptedFile: `${stateDir}/ses/accepted.jsonl`,
       outputs: {
         notifyQueueUrl: url(Q.notify),
         deadLetterQueueUrls: {
