@@ -22,35 +22,32 @@ export const FUNCTION_FILE = "index.js";
 export const FUNCTION_HANDLER = "index.handler";
 
 /**
- * The serializer names the very file Node loaded for a package (`jsonc-parser/lib/umd/main.js`).
- * When that file is the package's `main` and the package also ships an ES module build (`module`),
- * the bundler takes that build: a UMD `main` requires its own files through a variable the bundler
- * cannot follow.
+ * Packages whose CommonJS `main` is a UMD build that requires its own files through a variable the
+ * bundler cannot follow (the archive would fail with "Cannot find module './impl/format'"): any
+ * request for them, by name or by the `main` file the serializer names, takes their ES module build.
  */
-function packageEntryPoints(): Plugin {
+const UMD_MAIN_PACKAGES = ["jsonc-parser"];
+
+function esModuleBuilds(): Plugin {
   return {
-    name: "package-entry-points",
+    name: "es-module-builds",
     setup(bundler) {
-      bundler.onResolve({ filter: /^(@[^/]+\/)?[^./][^/]*\/.+/ }, async (args) => {
-        if (args.pluginData === "by-name") return undefined;
-        const [first, second, ...rest] = args.path.split("/");
-        const name = first.startsWith("@") ? `${first}/${second}` : first;
-        const subpath = (first.startsWith("@") ? rest : [second, ...rest]).join("/");
-        let entries: { main?: string; module?: string };
-        try {
-          const manifest = require.resolve(`${name}/package.json`, { paths: [args.resolveDir] });
-          entries = JSON.parse(readFileSync(manifest, "utf8")) as { main?: string; module?: string };
-        } catch {
+      const filter = new RegExp(
+        `^(${UMD_MAIN_PACKAGES.map((name) => name.replace(/[.-]/g, "\\$&")).join("|")})(/.*)?$`,
+      );
+      bundler.onResolve({ filter }, async (args) => {
+        const name = UMD_MAIN_PACKAGES.find(
+          (candidate) => args.path === candidate || args.path.startsWith(`${candidate}/`),
+        )!;
+        const manifest = require.resolve(`${name}/package.json`, { paths: [args.resolveDir] });
+        const { main, module } = JSON.parse(readFileSync(manifest, "utf8")) as {
+          main?: string;
+          module?: string;
+        };
+        const subpath = args.path.slice(name.length + 1);
+        if (!module || (subpath && path.posix.normalize(subpath) !== path.posix.normalize(main ?? "")))
           return undefined;
-        }
-        const { main, module } = entries;
-        if (!main || !module || path.posix.normalize(main) !== path.posix.normalize(subpath))
-          return undefined;
-        return bundler.resolve(`${name}/${path.posix.normalize(module)}`, {
-          resolveDir: args.resolveDir,
-          kind: args.kind,
-          pluginData: "by-name",
-        });
+        return { path: path.join(path.dirname(manifest), module) };
       });
     },
   };
@@ -62,7 +59,7 @@ export const BUNDLE_OPTIONS = {
   minify: true,
   platform: "node",
   format: "cjs",
-  plugins: [packageEntryPoints()],
+  plugins: [esModuleBuilds()],
   // The oldest Node the package supports; Lambda's nodejs22.x runs it as is.
   target: "node20",
 } as const satisfies BuildOptions;
