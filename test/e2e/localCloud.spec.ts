@@ -106,7 +106,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
 
   const deadLetters = (queueName: string) => client.peek(queueName);
 
-  it("describes itself in cloud.json: the stage URL, the SES store, the bus, the endpoints and three callers' keys", () => {
+  it("describes itself in cloud.json: the stage URL, the SES store, the bus, the endpoints and four callers' keys", () => {
     const file = path.join(stateDir, "cloud.json");
     expect(existsSync(file)).to.equal(true);
     const written = JSON.parse(readFileSync(file, "utf8")) as CloudDescription;
@@ -121,7 +121,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
       "ses",
       "sqs",
     ]);
-    for (const name of ["producer", "customerAdmin", "outsider"] as const)
+    for (const name of ["producer", "customerAdmin", "outsider", "operator"] as const)
       expect(written.credentials[name].accessKeyId).to.match(/^AKIALOCAL/);
   });
 
