@@ -116,6 +116,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
     expect(Object.keys(written.endpoints).sort()).to.deep.equal([
       "dynamodb",
       "events",
+      "lambda",
       "s3",
       "secretsmanager",
       "ses",
