@@ -272,6 +272,19 @@ export function formatReport(report: BenchReport): string {
 }
 
 const USAGE = "Usage: npm run bench -- [--json] [--quick] [--runs N] [--pipeline N] [--burst N]";
+const HELP = `${USAGE}
+
+Measures each function's archive against its floor (an esbuild bundle of the same handler) and its
+init on Node 22, the AWS calls and DynamoDB units of one operation, the pipeline's throughput and
+latency, and a burst under SES's 14/s sending rate, in-process against the local services.
+
+  --json        one JSON document on stdout
+  --quick       fewer rounds and operations (a minute or two)
+  --runs N      interleaved init rounds per function
+  --pipeline N  operations through the pipeline
+  --burst N     operations in the burst
+  --help        this text
+`;
 
 class UsageError extends Error {}
 
@@ -297,6 +310,10 @@ function parseArguments(argv: string[]): { json: boolean; options: BenchOptions 
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes("--help")) {
+    process.stdout.write(HELP);
+    return;
+  }
   const { json, options } = parseArguments(argv);
   // stdout carries the report only.
   const toStderr = (...parts: unknown[]) => process.stderr.write(`${parts.map(String).join(" ")}\n`);
