@@ -1,0 +1,261 @@
+import { availableParallelism } from "node:os";
+import type { Accounting, TrackedOperation } from "./accounting";
+import type { ArrivalSummary } from "./arrivals";
+import { nameBottleneck } from "./bottleneck";
+import type { StageShares } from "./cpuStages";
+import type { FaultEvidence, FaultScenario } from "./faultScenarios";
+import { percentiles, type Percentiles } from "./percentiles";
+import { containersIn, coresBetween, type CpuReading } from "./processCpu";
+import type { Submission } from "./producer";
+import { notificationKey, type AcceptedEmail } from "./sesLedger";
+
+/**
+ * What a load run reports: the contract's figures first (`accepted`, `rejected`, `lost`,
+ * `duplicated`, `latencyMs`, `emailsPerSecond`, `bottleneck`), then what explains them.
+ */
+export interface LoadReport {
+  accepted: number;
+  rejected: number;
+  lost: number;
+  duplicated: number;
+  /** Request (its scheduled time) to SES accepting the e-mail; null without SES's ledger. */
+  latencyMs: Percentiles | null;
+  emailsPerSecond: number;
+  bottleneck: string;
+  /** Duplicates the fault scenario's documented outcome allows (one per killed send). */
+  duplicatedByFault: number;
+  target: string;
+  offered: { rate: number; durationSeconds: number; operations: number; customers: number };
+  acceptedPerSecond: number;
+  /** Request to the API's 202, retries included. */
+  apiLatencyMs: Percentiles | null;
+  /** Failed attempts by kind (an accepted operation may have some: they were retried). */
+  errors: Record<string, number>;
+  notifications: { due: number; sent: number; suppressed: number; deadLettered: number; lost: number };
+  /** Up to 10 notifications that were lost or sent more than once, and why. */
+  problems: string[];
+  measurements: {
+    /** Cores each process used from the first arrival until the outcomes settled. */
+    cores: Record<string, number>;
+    machineCores: number;
+    maxContainers: Record<string, number>;
+    cloudEventLoop?: StageShares;
+    notifyQueueMaxDepth?: number;
+    /**
+     * Median request-to-SES latency of the first and the last third of the arrivals: a rate the
+     * system sustains keeps them close; past it, the last third waits behind the backlog.
+     */
+    latencyByThird?: { first: number; last: number; keptUp: boolean };
+    arrivalLagMaxMs: number;
+    /** From the last API answer until the notify queue was empty (or the ledger complete). */
+    drainSeconds: number;
+  };
+  fault?: {
+    name: string;
+    fault: string;
+    documentedOutcome: string;
+    exercised: boolean;
+    evidence: FaultEvidence;
+    alarmsThatWouldFire: string[];
+    /** A dead letter the scenario expects, with its attributes. */
+    deadLetterSample?: { queue: string; attributes: Record<string, string> };
+  };
+  stackConfiguration?: Record<string, unknown>;
+  interrupted: boolean;
+}
+
+/** What a run recorded, raw. */
+export interface RunRecord {
+  rate: number;
+  durationSeconds: number;
+  customers: number;
+  target: string;
+  stackConfiguration?: Record<string, unknown>;
+  cloudPid?: number;
+  /** The arrivals, in order, and what the producer saw of each. */
+  arrived: TrackedOperation[];
+  submissions: Submission[];
+  accounting: Accounting;
+  emails?: Map<string, AcceptedEmail[]>;
+  arrivals: ArrivalSummary;
+  lastAnswerAt: number;
+  drainedAt: number;
+  readings: CpuReading[];
+  notifyDepths: { at: number; depth: number }[];
+  stages?: StageShares;
+  fault?: {
+    scenario: FaultScenario;
+    evidence: FaultEvidence;
+    alarms: string[];
+    deadLetterSample?: { queue: string; attributes: Record<string, string> };
+  };
+  interrupted: boolean;
+}
+
+/**
+ * A run kept up when its last third of arrivals waited for their e-mails at most this much longer
+ * than its first third (times, plus a slack for the noise of a shared machine).
+ */
+const KEPT_UP_GROWTH = 1.5;
+const KEPT_UP_SLACK_MS = 1_000;
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function firstEmails(run: RunRecord): { scheduledAt: number; acceptedAt: number }[] {
+  const { emails } = run;
+  if (!emails) return [];
+  return run.arrived
+    .filter((_, index) => run.submissions[index]?.accepted)
+    .flatMap((item) =>
+      item.expected.flatMap((expected) => {
+        const sent = emails.get(notificationKey(item.operation.id, expected.kind));
+        return sent
+          ? [
+              {
+                scheduledAt: item.scheduledAt,
+                acceptedAt: Math.min(...sent.map((email) => email.acceptedAt)),
+              },
+            ]
+          : [];
+      }),
+    );
+}
+
+function emailCount(run: RunRecord): number {
+  const { emails } = run;
+  if (!emails) return 0;
+  return run.arrived.reduce(
+    (sum, item) =>
+      sum +
+      item.expected.reduce(
+        (count, expected) =>
+          count + (emails.get(notificationKey(item.operation.id, expected.kind))?.length ?? 0),
+        0,
+      ),
+    0,
+  );
+}
+
+export function buildReport(run: RunRecord): LoadReport {
+  const { accounting } = run;
+  const started = run.arrived[0]?.scheduledAt ?? run.lastAnswerAt;
+  const accepted = run.submissions.filter((submission) => submission.accepted);
+  const errors: Record<string, number> = {};
+  for (const attempt of run.submissions.flatMap((submission) => submission.attempts))
+    if (attempt.status !== 202) errors[attempt.kind] = (errors[attempt.kind] ?? 0) + 1;
+
+  const first = firstEmails(run);
+  const lastEmail = Math.max(started, ...first.map((email) => email.acceptedAt));
+  const emails = emailCount(run);
+  const emailsPerSecond = emails > 0 ? round(emails / ((lastEmail - started) / 1000)) : 0;
+  const third = (run.durationSeconds * 1000) / 3;
+  const medianOf = (from: number, to: number) =>
+    percentiles(
+      first
+        .filter((email) => email.scheduledAt - started >= from && email.scheduledAt - started < to)
+        .map((email) => email.acceptedAt - email.scheduledAt),
+    )?.p50;
+  const [firstThird, lastThird] = [medianOf(0, third), medianOf(2 * third, Infinity)];
+  const keptUp =
+    firstThird !== undefined && lastThird !== undefined
+      ? lastThird <= KEPT_UP_GROWTH * firstThird + KEPT_UP_SLACK_MS
+      : undefined;
+
+  const duplicatedByFault = Math.min(accounting.duplicated, run.fault?.scenario.allowedDuplicates ?? 0);
+  const cores =
+    run.readings.length > 1 ? coresBetween(run.readings[0], run.readings[run.readings.length - 1]) : {};
+  const maxContainers: Record<string, number> = {};
+  for (const reading of run.readings)
+    for (const [name, count] of Object.entries(containersIn(reading)))
+      maxContainers[name] = Math.max(maxContainers[name] ?? 0, count);
+  const duringArrivals = run.notifyDepths.filter((entry) => entry.at <= run.lastAnswerAt);
+  const notifyQueueMaxDepth =
+    run.notifyDepths.length > 0 ? Math.max(...run.notifyDepths.map((entry) => entry.depth)) : undefined;
+  // The queue grew when, at the end of the arrivals, more than 2 s of them waited, and more than a quarter in.
+  const notifyQueueGrew =
+    duringArrivals.length > 2 &&
+    duringArrivals[duringArrivals.length - 1].depth >
+      Math.max(2 * run.rate, duringArrivals[Math.floor(duringArrivals.length / 4)].depth);
+  const bottleneck =
+    run.cloudPid === undefined
+      ? "not measured: the stage runs in AWS (its CloudWatch dashboard graphs each stage)"
+      : nameBottleneck({
+          ...(keptUp !== undefined ? { keptUp } : {}),
+          cores,
+          machineCores: availableParallelism(),
+          cloudPid: run.cloudPid,
+          stages: run.stages,
+          notifyQueueMaxDepth,
+          notifyQueueGrew,
+          emailsPerSecond,
+          sesMaxSendRate: run.stackConfiguration?.sesMaxSendRate as number | undefined,
+          containers: maxContainers,
+        });
+
+  return {
+    accepted: accepted.length,
+    rejected: run.submissions.length - accepted.length,
+    lost: accounting.lost,
+    duplicated: accounting.duplicated - duplicatedByFault,
+    latencyMs: percentiles(first.map((email) => email.acceptedAt - email.scheduledAt)),
+    emailsPerSecond,
+    bottleneck,
+    duplicatedByFault,
+    target: run.target,
+    offered: {
+      rate: run.rate,
+      durationSeconds: run.durationSeconds,
+      operations: run.arrived.length,
+      customers: run.customers,
+    },
+    acceptedPerSecond:
+      accepted.length > 0
+        ? round(
+            accepted.length /
+              ((Math.max(...accepted.map((submission) => submission.acceptedAt!)) - started) / 1000),
+          )
+        : 0,
+    apiLatencyMs: percentiles(accepted.map((submission) => submission.acceptedAt! - submission.scheduledAt)),
+    errors,
+    notifications: {
+      due: accounting.accounts.filter((item) => item.verdict !== "unexpected").length,
+      sent: accounting.sent,
+      suppressed: accounting.suppressed,
+      deadLettered: accounting.deadLettered,
+      lost: accounting.lost,
+    },
+    problems: accounting.accounts
+      .filter((item) => item.verdict === "lost" || item.verdict === "unexpected" || item.extraEmails > 0)
+      .slice(0, 10)
+      .map(
+        (item) => `${item.operationId} ${item.kind}: ${item.verdict}${item.note ? ` (${item.note})` : ""}`,
+      ),
+    measurements: {
+      cores,
+      machineCores: availableParallelism(),
+      maxContainers,
+      ...(run.stages ? { cloudEventLoop: run.stages } : {}),
+      ...(notifyQueueMaxDepth !== undefined ? { notifyQueueMaxDepth } : {}),
+      ...(firstThird !== undefined && lastThird !== undefined && keptUp !== undefined
+        ? { latencyByThird: { first: firstThird, last: lastThird, keptUp } }
+        : {}),
+      arrivalLagMaxMs: Math.round(run.arrivals.maxLagMs),
+      drainSeconds: round((run.drainedAt - run.lastAnswerAt) / 1000),
+    },
+    ...(run.fault
+      ? {
+          fault: {
+            name: run.fault.scenario.name,
+            fault: run.fault.scenario.fault,
+            documentedOutcome: run.fault.scenario.documentedOutcome,
+            exercised: run.fault.scenario.exercised(run.fault.evidence),
+            evidence: run.fault.evidence,
+            alarmsThatWouldFire: run.fault.alarms,
+            ...(run.fault.deadLetterSample ? { deadLetterSample: run.fault.deadLetterSample } : {}),
+          },
+        }
+      : {}),
+    ...(run.stackConfiguration ? { stackConfiguration: run.stackConfiguration } : {}),
+    interrupted: run.interrupted,
+  };
+}
