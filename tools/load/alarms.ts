@@ -56,3 +56,23 @@ export function queueDepthMetric(queueName: string, visible: number): MetricValu
     value: visible,
   };
 }
+
+/**
+ * The 5XX answers a run counted, as the `AWS/ApiGateway` `5XXError` metric of the stack's API (the
+ * one API the stack's API alarms watch, whose dimensions are taken from them).
+ */
+export function apiErrorMetrics(alarms: AlarmDefinition[], fiveXxAnswers: number): MetricValue[] {
+  const watched = alarms.find(
+    (alarm) => alarm.namespace === "AWS/ApiGateway" && alarm.metricName === "5XXError",
+  );
+  return watched
+    ? [
+        {
+          namespace: "AWS/ApiGateway",
+          metricName: "5XXError",
+          dimensions: watched.dimensions,
+          value: fiveXxAnswers,
+        },
+      ]
+    : [];
+}

@@ -1,15 +1,15 @@
 import type { StageShares } from "./cpuStages";
 
 /**
- * Names what bounded a run, from what it measured: whether the system kept up (the latency of the
- * last arrivals against the first ones'), the CPU each process used (the local cloud's process
+ * Names what bounded a run, from what it measured: whether the system kept up (accepted at the
+ * offered rate, no backlog left when the arrivals ended), the CPU each process used (the local cloud's process
  * serves the API, the bus, the proxies and the stand-ins on one event loop; each function
  * container is a process of its own), where that event loop spent its time, the notify queue's
  * backlog and the e-mail rate against the SES pacing the stack sets.
  */
 export interface BottleneckInputs {
-  /** Whether the run kept up with its arrivals; undefined when it could not be told. */
-  keptUp?: boolean;
+  /** Whether the run kept up with its arrivals. */
+  keptUp: boolean;
   /** Cores each process group used during the run (`local cloud process`, function names, …). */
   cores: Record<string, number>;
   /** Cores of the machine. */

@@ -42,10 +42,10 @@ export interface LoadReport {
     cloudEventLoop?: StageShares;
     notifyQueueMaxDepth?: number;
     /**
-     * Median request-to-SES latency of the first and the last third of the arrivals: a rate the
-     * system sustains keeps them close; past it, the last third waits behind the backlog.
+     * Whether the run kept up with its arrivals: the API accepted them at the offered rate (within
+     * 5 %) and every outcome settled within 5 s of the last answer (no backlog left on the queue).
      */
-    latencyByThird?: { first: number; last: number; keptUp: boolean };
+    keptUp: boolean;
     arrivalLagMaxMs: number;
     /** From the last API answer until the notify queue was empty (or the ledger complete). */
     drainSeconds: number;
@@ -92,12 +92,10 @@ export interface RunRecord {
   interrupted: boolean;
 }
 
-/**
- * A run kept up when its last third of arrivals waited for their e-mails at most this much longer
- * than its first third (times, plus a slack for the noise of a shared machine).
- */
-const KEPT_UP_GROWTH = 1.5;
-const KEPT_UP_SLACK_MS = 1_000;
+/** A run kept up when it accepted at least this share of the offered rate… */
+const KEPT_UP_ACCEPTANCE = 0.95;
+/** …and its outcomes settled this soon after the last answer (a batching window, a batch, SES's events). */
+const KEPT_UP_DRAIN_SECONDS = 5;
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -148,18 +146,15 @@ export function buildReport(run: RunRecord): LoadReport {
   const lastEmail = Math.max(started, ...first.map((email) => email.acceptedAt));
   const emails = emailCount(run);
   const emailsPerSecond = emails > 0 ? round(emails / ((lastEmail - started) / 1000)) : 0;
-  const third = (run.durationSeconds * 1000) / 3;
-  const medianOf = (from: number, to: number) =>
-    percentiles(
-      first
-        .filter((email) => email.scheduledAt - started >= from && email.scheduledAt - started < to)
-        .map((email) => email.acceptedAt - email.scheduledAt),
-    )?.p50;
-  const [firstThird, lastThird] = [medianOf(0, third), medianOf(2 * third, Infinity)];
-  const keptUp =
-    firstThird !== undefined && lastThird !== undefined
-      ? lastThird <= KEPT_UP_GROWTH * firstThird + KEPT_UP_SLACK_MS
-      : undefined;
+  const acceptedPerSecond =
+    accepted.length > 0
+      ? round(
+          accepted.length /
+            ((Math.max(...accepted.map((submission) => submission.acceptedAt!)) - started) / 1000),
+        )
+      : 0;
+  const drainSeconds = round((run.drainedAt - run.lastAnswerAt) / 1000);
+  const keptUp = acceptedPerSecond >= KEPT_UP_ACCEPTANCE * run.rate && drainSeconds <= KEPT_UP_DRAIN_SECONDS;
 
   const duplicatedByFault = Math.min(accounting.duplicated, run.fault?.scenario.allowedDuplicates ?? 0);
   const cores =
@@ -171,16 +166,21 @@ export function buildReport(run: RunRecord): LoadReport {
   const duringArrivals = run.notifyDepths.filter((entry) => entry.at <= run.lastAnswerAt);
   const notifyQueueMaxDepth =
     run.notifyDepths.length > 0 ? Math.max(...run.notifyDepths.map((entry) => entry.depth)) : undefined;
-  // The queue grew when, at the end of the arrivals, more than 2 s of them waited, and more than a quarter in.
-  const notifyQueueGrew =
-    duringArrivals.length > 2 &&
-    duringArrivals[duringArrivals.length - 1].depth >
-      Math.max(2 * run.rate, duringArrivals[Math.floor(duringArrivals.length / 4)].depth);
+  // The backlog grew when the last quarter of the arrivals found, on average, more than one second of
+  // arrivals more waiting than the second quarter did (the first is the containers' cold start).
+  const quarter = (index: number) =>
+    duringArrivals.slice(
+      Math.floor((index * duringArrivals.length) / 4),
+      Math.floor(((index + 1) * duringArrivals.length) / 4),
+    );
+  const average = (entries: { depth: number }[]) =>
+    entries.reduce((sum, entry) => sum + entry.depth, 0) / Math.max(1, entries.length);
+  const notifyQueueGrew = duringArrivals.length >= 8 && average(quarter(3)) > average(quarter(1)) + run.rate;
   const bottleneck =
     run.cloudPid === undefined
       ? "not measured: the stage runs in AWS (its CloudWatch dashboard graphs each stage)"
       : nameBottleneck({
-          ...(keptUp !== undefined ? { keptUp } : {}),
+          keptUp,
           cores,
           machineCores: availableParallelism(),
           cloudPid: run.cloudPid,
@@ -236,11 +236,9 @@ export function buildReport(run: RunRecord): LoadReport {
       maxContainers,
       ...(run.stages ? { cloudEventLoop: run.stages } : {}),
       ...(notifyQueueMaxDepth !== undefined ? { notifyQueueMaxDepth } : {}),
-      ...(firstThird !== undefined && lastThird !== undefined && keptUp !== undefined
-        ? { latencyByThird: { first: firstThird, last: lastThird, keptUp } }
-        : {}),
+      keptUp,
       arrivalLagMaxMs: Math.round(run.arrivals.maxLagMs),
-      drainSeconds: round((run.drainedAt - run.lastAnswerAt) / 1000),
+      drainSeconds,
     },
     ...(run.fault
       ? {

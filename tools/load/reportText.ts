@@ -38,15 +38,10 @@ export function formatReport(report: LoadReport): string {
             .join(", ")}`,
         ]
       : []),
-    ...(measurements.latencyByThird
-      ? [
-          `Median latency to SES, first third of the arrivals ${measurements.latencyByThird.first} ms, last third ${measurements.latencyByThird.last} ms: ${measurements.latencyByThird.keptUp ? "kept up" : "did not keep up"}`,
-        ]
-      : []),
     ...(measurements.notifyQueueMaxDepth !== undefined
       ? [`Notify queue: at most ${measurements.notifyQueueMaxDepth} messages`]
       : []),
-    `Arrivals: at most ${measurements.arrivalLagMaxMs} ms behind schedule; outcomes settled ${measurements.drainSeconds} s after the last answer`,
+    `Arrivals: at most ${measurements.arrivalLagMaxMs} ms behind schedule; outcomes settled ${measurements.drainSeconds} s after the last answer; ${measurements.keptUp ? "kept up" : "did not keep up"}`,
     `Bottleneck: ${report.bottleneck}`,
   ];
   if (report.fault) {

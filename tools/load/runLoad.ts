@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { accountFor, type NotificationRecord, type TrackedOperation } from "./accounting";
-import { alarmsThatWouldFire, queueDepthMetric } from "./alarms";
+import { alarmsThatWouldFire, apiErrorMetrics, queueDepthMetric } from "./alarms";
 import { runArrivals } from "./arrivals";
 import type { CloudControl } from "./cloudControl";
 import type { HostExtras } from "./cloudHost";
@@ -282,7 +282,15 @@ async function run(options: LoadOptions, target: Target): Promise<RunRecord> {
         queueDepthMetric(queue, (await control.queueDepth(queue)).visible),
       ),
     );
-    alarms = alarmsThatWouldFire(await control.alarms(), [...(await control.eventMetrics()), ...depths]);
+    const definitions = await control.alarms();
+    const fiveXx = submissions
+      .flatMap((submission) => submission.attempts)
+      .filter((attempt) => attempt.status >= 500);
+    alarms = alarmsThatWouldFire(definitions, [
+      ...(await control.eventMetrics()),
+      ...depths,
+      ...apiErrorMetrics(definitions, fiveXx.length),
+    ]);
     for (const [key, found] of await deadLettersByNotification(control, queues)) deadLetters.set(key, found);
   }
   const records = new Map<string, NotificationRecord[]>();

@@ -4,7 +4,7 @@ import type { Profiler } from "node:inspector";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { alarmsThatWouldFire, queueDepthMetric } from "../../../tools/load/alarms";
+import { alarmsThatWouldFire, apiErrorMetrics, queueDepthMetric } from "../../../tools/load/alarms";
 import { nameBottleneck } from "../../../tools/load/bottleneck";
 import type { AlarmDefinition } from "../../../tools/load/cloudControl";
 import { stageShares } from "../../../tools/load/cpuStages";
@@ -45,6 +45,21 @@ describe("tools: npm run load's measurements", () => {
           },
         ]),
       ).to.deep.equal(["bank-notif-dev-rule-deposit-failed-invocations"]);
+    });
+
+    it("counts the run's 5XX answers against the stack's API 5XX alarm", () => {
+      const api5xx: AlarmDefinition = {
+        name: "bank-notif-dev-api-5xx",
+        namespace: "AWS/ApiGateway",
+        metricName: "5XXError",
+        dimensions: { ApiName: "bank-notif-dev-api", Stage: "v1" },
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: 5,
+      };
+      expect(alarmsThatWouldFire([api5xx], apiErrorMetrics([api5xx], 5))).to.deep.equal([
+        "bank-notif-dev-api-5xx",
+      ]);
+      expect(alarmsThatWouldFire([api5xx], apiErrorMetrics([api5xx], 4))).to.deep.equal([]);
     });
 
     it("names none below the threshold or for another queue", () => {
