@@ -1,5 +1,3 @@
-import { DEFAULTS } from "../../components/settings";
-import { loadStackConfig, projectName } from "../../local/pulumi/pulumiMocks";
 import { compareMoney } from "../../runtime/domain/money";
 import { decideNotification } from "../../runtime/domain/notificationDecision";
 import { LARGE_AMOUNT_NOTIFICATION, type NotificationKind } from "../../runtime/domain/operationKinds";
@@ -14,16 +12,6 @@ import type { LoadCustomer } from "./operationMix";
 export interface ExpectedNotification {
   kind: NotificationKind;
   outcome: "send" | "suppress";
-}
-
-/** The stack's large-amount thresholds: its Pulumi.<stack>.yaml with the overrides, else the defaults. */
-export function largeAmountThresholds(
-  stack: string,
-  overrides: Record<string, unknown> = {},
-): Record<string, number> {
-  if (overrides.largeAmountThresholds) return overrides.largeAmountThresholds as Record<string, number>;
-  const configured = loadStackConfig(stack).config[`${projectName()}:largeAmountThresholds`];
-  return configured ? (JSON.parse(configured) as Record<string, number>) : DEFAULTS.largeAmountThresholds;
 }
 
 export function expectedNotifications(

@@ -72,6 +72,8 @@ export interface RunRecord {
   target: string;
   stackConfiguration?: Record<string, unknown>;
   cloudPid?: number;
+  /** The SES sending rate notify's workers keep to, when the run knows the stack. */
+  sesMaxSendRate?: number;
   /** The arrivals, in order, and what the producer saw of each. */
   arrived: TrackedOperation[];
   submissions: Submission[];
@@ -188,7 +190,7 @@ export function buildReport(run: RunRecord): LoadReport {
           notifyQueueMaxDepth,
           notifyQueueGrew,
           emailsPerSecond,
-          sesMaxSendRate: run.stackConfiguration?.sesMaxSendRate as number | undefined,
+          sesMaxSendRate: run.sesMaxSendRate,
           containers: maxContainers,
         });
 

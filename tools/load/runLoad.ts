@@ -6,7 +6,7 @@ import { alarmsThatWouldFire, apiErrorMetrics, queueDepthMetric } from "./alarms
 import { runArrivals } from "./arrivals";
 import type { CloudControl } from "./cloudControl";
 import type { HostExtras } from "./cloudHost";
-import { expectedNotifications, largeAmountThresholds } from "./expectations";
+import { expectedNotifications } from "./expectations";
 import { FAULT_SCENARIOS, type ActiveFault, type FaultName, type FaultScenario } from "./faultScenarios";
 import { buildReport, type LoadReport, type RunRecord } from "./loadReport";
 import {
@@ -27,6 +27,7 @@ import { scenarioEnvironment } from "./scenarioEnvironment";
 import { notificationKey, sesLedger, type SesLedger } from "./sesLedger";
 import { callApi, type ApiTarget } from "./signedApi";
 import { FAULT_STACK_CONFIG } from "./stackConfigs";
+import { stackSetting } from "./stackSettings";
 import { openTarget, type Target } from "./target";
 
 /**
@@ -155,7 +156,7 @@ async function run(options: LoadOptions, target: Target): Promise<RunRecord> {
   const customers = customersFor(options.mix, runId, Math.random);
   // Against a stage, the mix's large band stands for the stage's thresholds.
   const thresholds = description
-    ? largeAmountThresholds(description.stack, target.stackConfiguration)
+    ? stackSetting(description.stack, "largeAmountThresholds", target.stackConfiguration)
     : Object.fromEntries(
         Object.keys(options.mix.amounts.large.currencies).map((currency) => [
           currency,
@@ -365,6 +366,9 @@ async function run(options: LoadOptions, target: Target): Promise<RunRecord> {
     target: target.label,
     ...(target.stackConfiguration ? { stackConfiguration: target.stackConfiguration } : {}),
     ...(local ? { cloudPid: local.pid } : {}),
+    ...(description
+      ? { sesMaxSendRate: stackSetting(description.stack, "sesMaxSendRate", target.stackConfiguration) }
+      : {}),
     arrived,
     submissions,
     accounting,
