@@ -184,24 +184,28 @@ describe("tools: npm run load's measurements", () => {
       if (process.platform !== "linux") this.skip();
       const container = path.join(folder, "lambda", "bank-notif-dev-notify");
       mkdirSync(container, { recursive: true });
-      const child = spawn(
+      // A stand-in for the cloud's process, so that the containers the e2e specs' own local cloud
+      // runs as children of this process are not counted.
+      const busyLoop = "const end = Date.now() + 3000; while (Date.now() < end);";
+      const cloud = spawn(
         process.execPath,
-        ["-e", "const end = Date.now() + 3000; while (Date.now() < end);"],
-        {
-          cwd: container,
-          stdio: "ignore",
-        },
+        [
+          "-e",
+          `require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(busyLoop)}], { cwd: ${JSON.stringify(container)}, stdio: "ignore" }); setTimeout(() => {}, 3000);`,
+        ],
+        { stdio: "ignore" },
       );
       try {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        const first = readCpu(process.pid);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const first = readCpu(cloud.pid!);
         expect(containersIn(first)).to.deep.equal({ "bank-notif-dev-notify": 1 });
         await new Promise((resolve) => setTimeout(resolve, 800));
-        const cores = coresBetween(first, readCpu(process.pid));
+        const cores = coresBetween(first, readCpu(cloud.pid!));
         expect(cores["bank-notif-dev-notify"]).to.be.above(0);
+        expect(cores).to.have.property("local cloud process");
         expect(cores).to.have.property("load generator");
       } finally {
-        child.kill();
+        cloud.kill();
       }
     });
   });
