@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createValidatedPolicy } from "@cloud-copilot/iam-policy";
 import {
   anonymousPrincipal,
@@ -143,8 +144,32 @@ function statementName(reason: RequestDenial | RequestGrant): string {
   return `${reason.policyType}${policy}${sid ? `#${sid}` : ""}`;
 }
 
+/**
+ * Decisions already made, by the whole request: caller, action, resource, context and the text of
+ * every policy. A decision depends on nothing else (no time or network condition keys are set), so
+ * the same request decides the same way, and a policy changed by a fault or a test is a new key.
+ * Bounded; the oldest entry goes first. It makes the local cloud's IAM evaluation, otherwise half of
+ * its event loop under load, a hash lookup for the calls a function repeats.
+ */
+const decisions = new Map<string, Decision>();
+const MAX_DECISIONS = 20_000;
+
+function requestKey(request: AuthorizationRequest): string {
+  return createHash("sha256").update(JSON.stringify(request)).digest("base64");
+}
+
 /** Whether AWS would allow the request, and which statements decided. */
 export async function authorize(request: AuthorizationRequest): Promise<Decision> {
+  const key = requestKey(request);
+  const known = decisions.get(key);
+  if (known) return known;
+  const decision = await evaluate(request);
+  if (decisions.size >= MAX_DECISIONS) decisions.delete(decisions.keys().next().value!);
+  decisions.set(key, decision);
+  return decision;
+}
+
+async function evaluate(request: AuthorizationRequest): Promise<Decision> {
   const { principal, context: principalContext } = principalOf(request.caller);
   const contextVariables: Record<string, string | string[]> = {
     ...principalContext,
