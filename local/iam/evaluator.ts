@@ -163,7 +163,8 @@ export async function authorize(request: AuthorizationRequest): Promise<Decision
   const key = requestKey(request);
   const known = decisions.get(key);
   if (known) return known;
-  const decision = await evaluate(request);
+  const decision = Object.freeze(await evaluate(request));
+  Object.freeze(decision.statements);
   if (decisions.size >= MAX_DECISIONS) decisions.delete(decisions.keys().next().value!);
   decisions.set(key, decision);
   return decision;
