@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { REPO_ROOT } from "../../../local/pulumi/pulumiMocks";
-import type { LoadReport } from "../../../tools/load/loadReport";
-import { startEarly } from "../../support/pulumiEarlyStart";
+import { REPO_ROOT } from "../../local/pulumi/pulumiMocks";
+import type { LoadReport } from "../../tools/load/loadReport";
+import { startEarly } from "../support/pulumiEarlyStart";
 
 const run = promisify(execFile);
 const load = (args: string[], signal?: AbortSignal) =>
