@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { text } from "node:stream/consumers";
 
 /**
  * A minimal AWS JSON-protocol endpoint: routes `X-Amz-Target: <Prefix>.<Action>` to a
@@ -20,12 +21,6 @@ function isFault(value: unknown): value is AwsFault {
   return typeof value === "object" && value !== null && "type" in value && "status" in value;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 export async function startAwsJsonServer(
   port: number,
   actions: Record<string, JsonAction>,
@@ -39,7 +34,7 @@ export async function startAwsJsonServer(
     };
     if (!action) return send(400, { __type: "UnknownOperationException", message: `unsupported ${target}` });
     try {
-      const result = action(JSON.parse((await readBody(request)) || "{}"));
+      const result = action(JSON.parse((await text(request)) || "{}"));
       if (isFault(result)) return send(result.status, { __type: result.type, message: result.message });
       send(200, result);
     } catch (error) {

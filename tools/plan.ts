@@ -8,6 +8,7 @@ import {
   SECRET_PLACEHOLDER,
   type RecordedResource,
 } from "../local/pulumi/pulumiMocks";
+import { runTool, UsageError } from "./runTool";
 
 /**
  * `npm run plan -- --stack dev|prod [--json]`: what `pulumi preview` would show, without the CLI or
@@ -204,9 +205,6 @@ Without --json: the resource tree with each resource's inputs, a summary (N to c
 service) and the stack outputs.`;
 }
 
-/** A mistake in how the plan was asked for: reported in one line, with what to do instead. */
-class UsageError extends Error {}
-
 function availableStacks(): string[] {
   return readdirSync(REPO_ROOT)
     .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
@@ -253,18 +251,4 @@ async function main(argv: string[]): Promise<void> {
   await writeStdout(`${json ? JSON.stringify(plan, null, 2) : formatPlan(plan, outputs)}\n`);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(
-        `plan failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runTool("plan", () => main(process.argv.slice(2)));

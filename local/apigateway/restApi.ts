@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LambdaInvoker } from "../cloud/types";
 import type { PlannedResource } from "../iam/stackModel";
 import type { StackAuthorizer } from "../iam/stackAuthorizer";
@@ -73,12 +74,6 @@ function accessLogFormat(stage: PlannedResource): string | undefined {
   return format;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 function send(
   response: ServerResponse,
   status: number,
@@ -131,7 +126,7 @@ export async function startRestApi(options: RestApiOptions): Promise<RunningRest
         target: request.url ?? "/",
         rawHeaders: request.rawHeaders,
         headers: request.headers,
-        body: await readBody(request),
+        body: await buffer(request),
         sourceIp: request.socket.remoteAddress ?? "",
         port: request.socket.localPort ?? 0,
         protocol: `HTTP/${request.httpVersion}`,

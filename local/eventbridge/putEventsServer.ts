@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import type { AwsFault } from "../awsJsonServer";
 import type { CredentialStore, LocalPrincipal } from "../cloud/types";
 import { verifySignature, type Verification } from "../sigv4/verifySignature";
@@ -38,12 +39,6 @@ const SIGNATURE_ERRORS: Record<Extract<Verification<unknown>, { ok: false }>["co
   UnrecognizedClient: "UnrecognizedClientException",
 };
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 function answer(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
   response.end(JSON.stringify(body));
@@ -79,7 +74,7 @@ export async function startPutEventsServer(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (request, response) => {
     try {
-      const body = await readBody(request);
+      const body = await buffer(request);
       const verified = await verifySignature(
         { method: request.method ?? "POST", url: request.url ?? "/", headers: request.headers, body },
         {

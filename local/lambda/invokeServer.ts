@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LambdaInvoker } from "../cloud/types";
 import type { StackAuthorizer } from "../iam/stackAuthorizer";
 import { verifySignature } from "../sigv4/verifySignature";
@@ -48,12 +49,6 @@ const SIGNATURE_ERRORS = {
   UnrecognizedClient: "UnrecognizedClientException",
 } as const;
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** The function named in the path, without a `$LATEST` qualifier (the only version the local cloud runs). */
 function functionIn(path: string, query: URLSearchParams): string | undefined {
   const match = INVOCATIONS.exec(path);
@@ -67,7 +62,7 @@ export async function startInvokeServer(
   options: InvokeServerOptions,
 ): Promise<{ url: string; close(): Promise<void> }> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
+    const body = await buffer(request);
     const verified = await verifySignature(
       { method: request.method ?? "POST", url: request.url ?? "/", headers: request.headers, body },
       {

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LocalPrincipal } from "../cloud/types";
 import { iamRequestsOf, type AccountScope, type SdkCall, type SesIdentityOf } from "../iam/sdkRequests";
 import type { CheckedRequest, StackAuthorizer } from "../iam/stackAuthorizer";
@@ -46,12 +47,6 @@ export interface AuthorizingProxyOptions {
   /** A fault to inject in this call, if any (load and fault scenarios; none by default). */
   faultFor?: (principal: LocalPrincipal, call: SdkCall) => InjectedFault | undefined;
   now?: () => number;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function reply(response: ServerResponse, error: ErrorResponse): void {
@@ -140,7 +135,7 @@ export async function startAuthorizingProxy(
       method: request.method ?? "GET",
       url: request.url ?? "/",
       headers: request.headers,
-      body: await readBody(request),
+      body: await buffer(request),
     };
     const verified = await verifySignature(received, {
       service: SIGNING_NAMES[options.service],

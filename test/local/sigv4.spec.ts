@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { expect } from "chai";
 import { createHash } from "node:crypto";
+import { buffer } from "node:stream/consumers";
 import {
   NodeSha256,
   verifySignature,
@@ -13,12 +14,6 @@ import {
 
 const KEYS = { AKIDLOCALPRODUCER: { secretAccessKey: "producer-secret", name: "producer" } };
 type Principal = (typeof KEYS)["AKIDLOCALPRODUCER"];
-
-async function read(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describe("local SigV4 verification (AWS's signer re-signs what it received)", () => {
   let server: Server;
@@ -39,7 +34,7 @@ describe("local SigV4 verification (AWS's signer re-signs what it received)", ()
 
   before(async () => {
     server = createServer(async (request, response) => {
-      const body = await read(request);
+      const body = await buffer(request);
       received.push({ method: request.method!, url: request.url!, headers: request.headers, body });
       response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
       response.end(JSON.stringify({ TableNames: [] }));

@@ -1,5 +1,6 @@
-import { Session, type Profiler } from "node:inspector";
+import type { Profiler } from "node:inspector";
 import * as path from "node:path";
+import { startSamplingProfiler } from "../samplingProfiler";
 
 /**
  * Where this process spends its CPU, from V8's sampling profiler: each sample goes to the local
@@ -75,20 +76,10 @@ function attribute(profile: Profiler.Profile): CpuShare {
 
 /** Runs `work` under the sampling profiler and returns its result with the CPU shares. */
 export async function withCpuShare<T>(work: () => Promise<T>): Promise<{ result: T; cpuShare: CpuShare }> {
-  const session = new Session();
-  session.connect();
-  const post = <R>(method: string, params?: object) =>
-    new Promise<R>((resolve, reject) =>
-      session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as R))),
-    );
-  await post("Profiler.enable");
-  await post("Profiler.setSamplingInterval", { interval: 500 });
-  await post("Profiler.start");
-  try {
-    const result = await work();
-    const { profile } = await post<{ profile: Profiler.Profile }>("Profiler.stop");
-    return { result, cpuShare: attribute(profile) };
-  } finally {
-    session.disconnect();
-  }
+  const stop = await startSamplingProfiler(500);
+  const result = await work().catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { result, cpuShare: attribute(await stop()) };
 }

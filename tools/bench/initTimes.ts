@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { percentile } from "../percentile";
 
 const run = promisify(execFile);
 
@@ -19,12 +20,6 @@ export interface InitProgram {
 export interface Timing {
   median: number;
   p90: number;
-}
-
-/** Nearest-rank percentile of the samples. */
-export function percentile(samples: number[], fraction: number): number {
-  const sorted = [...samples].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
 }
 
 export function timing(samples: number[]): Timing {

@@ -1,4 +1,5 @@
-import { Session, type Profiler } from "node:inspector";
+import type { Profiler } from "node:inspector";
+import { startSamplingProfiler } from "../samplingProfiler";
 
 /**
  * Where the local cloud's process spends its one event loop, from V8's sampling profiler: each
@@ -106,21 +107,6 @@ export function stageShares(profile: Profiler.Profile): StageShares {
 
 /** Starts V8's sampling profiler in this process; the returned function stops it and attributes it. */
 export async function profileStages(): Promise<() => Promise<StageShares>> {
-  const session = new Session();
-  session.connect();
-  const post = <R>(method: string, params?: object) =>
-    new Promise<R>((resolve, reject) =>
-      session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as R))),
-    );
-  await post("Profiler.enable");
-  await post("Profiler.setSamplingInterval", { interval: 1000 });
-  await post("Profiler.start");
-  return async () => {
-    try {
-      const { profile } = await post<{ profile: Profiler.Profile }>("Profiler.stop");
-      return stageShares(profile);
-    } finally {
-      session.disconnect();
-    }
-  };
+  const stop = await startSamplingProfiler(1000);
+  return async () => stageShares(await stop());
 }

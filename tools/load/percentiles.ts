@@ -1,3 +1,5 @@
+import { percentile } from "../percentile";
+
 /** Nearest-rank percentiles (p50, p95, p99) of a sample, rounded to the millisecond; null when empty. */
 export interface Percentiles {
   p50: number;
@@ -7,7 +9,6 @@ export interface Percentiles {
 
 export function percentiles(values: number[]): Percentiles | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (fraction: number) => Math.round(sorted[Math.max(0, Math.ceil(fraction * sorted.length) - 1)]);
+  const at = (fraction: number) => Math.round(percentile(values, fraction));
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
