@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { text } from "node:stream/consumers";
+import { listenLocally } from "./listenLocally";
 
 /**
  * A minimal AWS JSON-protocol endpoint: routes `X-Amz-Target: <Prefix>.<Action>` to a
@@ -41,6 +41,5 @@ export async function startAwsJsonServer(
       send(500, { __type: "InternalFailure", message: String(error) });
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { url: await listenLocally(server, port), server };
 }

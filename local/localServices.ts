@@ -5,6 +5,7 @@ import dynalite from "dynalite";
 import sesLocal from "aws-ses-v2-local";
 import { awsFault, startAwsJsonServer, type AwsFault } from "./awsJsonServer";
 import { emulateObjectLock } from "./s3ObjectLock";
+import { listenLocally } from "./listenLocally";
 
 /**
  * Real local services, all on 127.0.0.1: dynalite for DynamoDB, aws-ses-v2-local for SES v2, fauxqs
@@ -47,15 +48,6 @@ interface HookReply {
   send(body: string): unknown;
 }
 
-function listen(server: Server, port = 0): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    );
-  });
-}
-
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
@@ -79,7 +71,7 @@ export async function startLocalServices(options: LocalServicesOptions = {}): Pr
     updateTableMs: 0,
     path: options.dynamodbPath,
   });
-  const dynamodbUrl = await listen(dynamo, ports.dynamodb);
+  const dynamodbUrl = await listenLocally(dynamo, ports.dynamodb);
 
   const ses = await sesLocal({ host: "127.0.0.1", port: ports.ses ?? 0 });
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;

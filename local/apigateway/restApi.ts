@@ -1,5 +1,4 @@
 import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LambdaInvoker } from "../cloud/types";
 import type { PlannedResource } from "../iam/stackModel";
@@ -9,6 +8,7 @@ import { GATEWAY_ERRORS, gatewayResponses } from "./gatewayResponses";
 import { readRoutes, routeMatcher, type OpenApiDocument } from "./openApiRoutes";
 import { requestPipeline, type ExecutionLogEntry, type IncomingApiRequest } from "./requestPipeline";
 import { stageThrottle } from "./stageThrottle";
+import { listenLocally } from "../listenLocally";
 
 /**
  * A REST API stage served on 127.0.0.1, built only from the planned RestApi (its OpenAPI body:
@@ -150,13 +150,7 @@ export async function startRestApi(options: RestApiOptions): Promise<RunningRest
     }
   });
   const port = options.port ?? 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  }).catch((error: NodeJS.ErrnoException) => {
+  const url = await listenLocally(server, port).catch((error: NodeJS.ErrnoException) => {
     const why = error.code === "EADDRINUSE" ? "the port is in use" : error.message;
     throw new Error(
       `The local API Gateway cannot listen on 127.0.0.1:${port}: ${why}. Give another port, or 0 for a free one.`,
@@ -171,10 +165,9 @@ export async function startRestApi(options: RestApiOptions): Promise<RunningRest
       message: `Server error: ${error.message}`,
     }),
   );
-  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}/${stageName}`,
-    port: bound,
+    url: `${url}/${stageName}`,
+    port: Number(new URL(url).port),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

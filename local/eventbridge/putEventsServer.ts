@@ -1,10 +1,9 @@
-import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { buffer } from "node:stream/consumers";
+import { createServer, type ServerResponse } from "node:http";
 import type { AwsFault } from "../awsJsonServer";
 import type { CredentialStore, LocalPrincipal } from "../cloud/types";
-import { verifySignature, type Verification } from "../sigv4/verifySignature";
+import { receiveRequest, verifySignature, type Verification } from "../sigv4/verifySignature";
 import type { EventBridgeLog } from "./targetDelivery";
+import { listenLocally } from "../listenLocally";
 
 /**
  * EventBridge's endpoint for PutEvents: AWS JSON 1.1 (`X-Amz-Target: AWSEvents.PutEvents`), every
@@ -59,31 +58,18 @@ function parseInput(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
 export async function startPutEventsServer(
   options: PutEventsServerOptions,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (request, response) => {
     try {
-      const body = await buffer(request);
-      const verified = await verifySignature(
-        { method: request.method ?? "POST", url: request.url ?? "/", headers: request.headers, body },
-        {
-          service: "events",
-          region: options.region,
-          principalOf: (accessKeyId) => options.credentials.byAccessKey(accessKeyId),
-          now: options.now,
-        },
-      );
+      const received = await receiveRequest(request);
+      const verified = await verifySignature(received, {
+        service: "events",
+        region: options.region,
+        principalOf: (accessKeyId) => options.credentials.byAccessKey(accessKeyId),
+        now: options.now,
+      });
       if (!verified.ok) {
         options.log("warn", `PutEvents refused: ${verified.code}: ${verified.message}`);
         return fault(response, {
@@ -100,7 +86,7 @@ export async function startPutEventsServer(
           message: `The local EventBridge serves ${TARGET} only, not ${target || "a request without X-Amz-Target"}`,
         });
       }
-      const input = parseInput(body);
+      const input = parseInput(received.body);
       if (!input) {
         return fault(response, {
           status: 400,
@@ -121,15 +107,16 @@ export async function startPutEventsServer(
     }
   });
   const port = options.port ?? 0;
+  let url: string;
   try {
-    await listen(server, port);
+    url = await listenLocally(server, port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0) throw error;
     options.log("warn", `port ${port} is in use: EventBridge listens on a free port instead`);
-    await listen(server, 0);
+    url = await listenLocally(server, 0);
   }
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

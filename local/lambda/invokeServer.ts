@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LambdaInvoker } from "../cloud/types";
 import type { StackAuthorizer } from "../iam/stackAuthorizer";
-import { verifySignature } from "../sigv4/verifySignature";
+import { receiveRequest, verifySignature } from "../sigv4/verifySignature";
+import { listenLocally } from "../listenLocally";
 
 /**
  * Lambda's `Invoke` API for people and tools outside the local cloud (an operator re-invoking a
@@ -62,16 +61,13 @@ export async function startInvokeServer(
   options: InvokeServerOptions,
 ): Promise<{ url: string; close(): Promise<void> }> {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await buffer(request);
-    const verified = await verifySignature(
-      { method: request.method ?? "POST", url: request.url ?? "/", headers: request.headers, body },
-      {
-        service: "lambda",
-        region: options.region,
-        principalOf: (accessKeyId) => options.credentials.byAccessKey(accessKeyId),
-        now: options.now,
-      },
-    );
+    const received = await receiveRequest(request);
+    const verified = await verifySignature(received, {
+      service: "lambda",
+      region: options.region,
+      principalOf: (accessKeyId) => options.credentials.byAccessKey(accessKeyId),
+      now: options.now,
+    });
     if (!verified.ok) return fail(response, 403, SIGNATURE_ERRORS[verified.code], verified.message);
     const [path, rawQuery = ""] = (request.url ?? "/").split(/\?(.*)/s);
     const named = request.method === "POST" ? functionIn(path, new URLSearchParams(rawQuery)) : undefined;
@@ -112,7 +108,7 @@ export async function startInvokeServer(
     }
     let event: unknown;
     try {
-      event = body.length > 0 ? JSON.parse(body.toString("utf8")) : {};
+      event = received.body.length > 0 ? JSON.parse(received.body.toString("utf8")) : {};
     } catch {
       return fail(response, 400, "InvalidRequestContentException", "Could not parse request body into json");
     }
@@ -148,12 +144,9 @@ export async function startInvokeServer(
       else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
+  const url = await listenLocally(server, options.port);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

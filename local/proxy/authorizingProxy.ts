@@ -6,14 +6,13 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
-import { buffer } from "node:stream/consumers";
 import type { CredentialStore, LocalPrincipal } from "../cloud/types";
 import { iamRequestsOf, type AccountScope, type SdkCall, type SesIdentityOf } from "../iam/sdkRequests";
 import type { CheckedRequest, StackAuthorizer } from "../iam/stackAuthorizer";
-import { verifySignature, type ReceivedRequest } from "../sigv4/verifySignature";
+import { receiveRequest, verifySignature, type ReceivedRequest } from "../sigv4/verifySignature";
 import { awsErrorResponse, faultResponse, type ErrorResponse } from "./awsErrorResponse";
 import { SIGNING_NAMES, sdkCallOf, type ProxiedService } from "./awsProtocols";
+import { listenLocally } from "../listenLocally";
 
 /**
  * Sits in front of a local stand-in that authenticates nothing (dynalite, fauxqs, the SES emulator,
@@ -131,12 +130,7 @@ export async function startAuthorizingProxy(
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const received: ReceivedRequest = {
-      method: request.method ?? "GET",
-      url: request.url ?? "/",
-      headers: request.headers,
-      body: await buffer(request),
-    };
+    const received = await receiveRequest(request);
     const verified = await verifySignature(received, {
       service: SIGNING_NAMES[options.service],
       region: options.scope.region,
@@ -221,12 +215,9 @@ export async function startAuthorizingProxy(
       } else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
+  const url = await listenLocally(server, options.port);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,4 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { buffer } from "node:stream/consumers";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 /**
@@ -14,6 +16,16 @@ export interface ReceivedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+}
+
+/** Reads an incoming request whole, as `verifySignature` takes it. */
+export async function receiveRequest(request: IncomingMessage): Promise<ReceivedRequest> {
+  return {
+    method: request.method ?? "GET",
+    url: request.url ?? "/",
+    headers: request.headers,
+    body: await buffer(request),
+  };
 }
 
 export interface KnownSecret {
