@@ -33,6 +33,7 @@ import { sesLedger, notificationKey, type SesLedger } from "../../tools/load/ses
 import { callApi, type ApiTarget } from "../../tools/load/signedApi";
 import { FAULT_STACK_CONFIG, FAULT_TIME_SCALE } from "../../tools/load/stackConfigs";
 import { startEarly } from "../support/pulumiEarlyStart";
+import { printCloudLinesOnFailure } from "../support/cloudLinesOnFailure";
 
 /**
  * The fault scenarios of `npm run load -- --fault NAME`, on one local cloud running the dev stack's
@@ -64,6 +65,7 @@ describe("e2e: fault scenarios on the local cloud, every accepted operation acco
   let cloud: LocalCloud;
   let description: CloudDescription;
   let echoed: string[];
+  printCloudLinesOnFailure(() => echoed ?? []);
   let control: CloudControl;
   let queues: StackQueues;
   let api: ApiTarget;

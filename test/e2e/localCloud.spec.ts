@@ -8,6 +8,7 @@ import { cloudClient, waitFor, type CallOptions, type CloudClient } from "../../
 import { buildOperationEvent } from "../../runtime/domain/operationEvent";
 import type { OperationInput } from "../../runtime/domain/operationSchema";
 import { startEarly } from "../support/pulumiEarlyStart";
+import { printCloudLinesOnFailure } from "../support/cloudLinesOnFailure";
 
 /**
  * The dev stack's own resource graph running on this machine, called as a deployed stack is: signed
@@ -43,6 +44,7 @@ describe("e2e: the local cloud runs the dev stack's own graph, every call signed
   let description: CloudDescription;
   let stateDir: string;
   let echoed: string[];
+  printCloudLinesOnFailure(() => echoed ?? []);
   let hashKey: string;
   let client: CloudClient;
   let poisonedOperation: string;

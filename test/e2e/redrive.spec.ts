@@ -19,6 +19,7 @@ import type { OperationInput } from "../../runtime/domain/operationSchema";
 import { redrive } from "../../tools/redrive";
 import type { StoredEmail } from "../support/runtimeFixture";
 import { uniqueId, validCustomer, validOperation } from "../support/sampleData";
+import { printCloudLinesOnFailure } from "../support/cloudLinesOnFailure";
 
 /**
  * The local cloud end to end, with real faults made in the running graph (policies are read when a
@@ -59,6 +60,7 @@ describe("e2e: npm run redrive against the local cloud, after a fault is fixed",
   let stateDir: string;
   let sqs: SQSClient;
   const logs: string[] = [];
+  printCloudLinesOnFailure(() => logs);
 
   /** Removes the statements `drop` picks from the running graph's policy; resolves to the fix. */
   function breakPolicy(
