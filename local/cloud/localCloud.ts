@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import * as path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -90,18 +90,30 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
-/** A port to listen on: `preferred` if it is free, any free one otherwise. */
-async function freePort(preferred = 0): Promise<number> {
+interface PortReservation {
+  port: number;
+  /** Frees the port for the service about to listen there, and gives it; again, only gives it. */
+  take(): Promise<number>;
+}
+
+/**
+ * Holds a port on 127.0.0.1, `preferred` if it is free and any free one otherwise, until the
+ * service given it is about to listen. Functions and outputs are given URLs before some services
+ * listen (EventBridge and the API once the graph is complete, seconds later): a port only probed
+ * could meanwhile be taken by any other bind, and the service would then listen elsewhere than the
+ * URLs say.
+ */
+async function reservePort(preferred = 0): Promise<PortReservation> {
   const tryListen = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
+    new Promise<Server | undefined>((resolve) => {
       const server = createServer();
       server.once("error", () => resolve(undefined));
-      server.listen(port, "127.0.0.1", () => {
-        const { port: bound } = server.address() as { port: number };
-        server.close(() => resolve(bound));
-      });
+      server.listen(port, "127.0.0.1", () => resolve(server));
     });
-  return (preferred ? await tryListen(preferred) : undefined) ?? (await tryListen(0))!;
+  const server = (preferred ? await tryListen(preferred) : undefined) ?? (await tryListen(0))!;
+  const port = (server.address() as AddressInfo).port;
+  let released: Promise<number> | undefined;
+  return { port, take: () => (released ??= new Promise((resolve) => server.close(() => resolve(port)))) };
 }
 
 function hashKeyOf(file: string): string {
@@ -133,19 +145,29 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const region = config["aws:region"] ?? "eu-west-1";
     const accountId = (JSON.parse(config["aws:allowedAccountIds"] ?? '["123456789012"]') as string[])[0];
     const scope = { partition: "aws", region, accountId };
-    const portFor = (offset: number) => freePort(options.portBase ? options.portBase + offset : 0);
+    const reserve = async (offset: number) => {
+      const reservation = await reservePort(options.portBase ? options.portBase + offset : 0);
+      closers.push(() => reservation.take());
+      return reservation;
+    };
 
     // Tables live on disk, so a restart keeps them.
     const dynamodbFolder = path.join(state.root, "dynamodb");
     mkdirSync(dynamodbFolder, { recursive: true });
+    const servicePorts = {
+      dynamodb: await reserve(1),
+      ses: await reserve(2),
+      s3: await reserve(3),
+      secretsManager: await reserve(4),
+    };
     const services = await startLocalServices({
       region,
       dynamodbPath: dynamodbFolder,
       ports: {
-        dynamodb: await portFor(1),
-        ses: await portFor(2),
-        s3: await portFor(3),
-        secretsManager: await portFor(4),
+        dynamodb: await servicePorts.dynamodb.take(),
+        ses: await servicePorts.ses.take(),
+        s3: await servicePorts.s3.take(),
+        secretsManager: await servicePorts.secretsManager.take(),
         eventBridge: 0,
       },
     });
@@ -192,8 +214,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       accountId,
     });
 
-    const [apiPort, eventBridgePort] = [await portFor(0), await portFor(5)];
-    const proxyPorts = await Promise.all(PROXIED.map((_, index) => portFor(6 + index)));
+    const [apiPort, eventBridgePort] = [await reserve(0), await reserve(5)];
+    const proxyPorts = await Promise.all(PROXIED.map((_, index) => reserve(6 + index)));
     const proxies = {} as Record<ProxiedService, string>;
     /** EventBridge starts once the graph is complete; SES events wait for it. */
     const late: { eventBridge?: LocalEventBridge } = {};
@@ -233,7 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         credentials,
         authorizer,
         sesIdentityOf,
-        port: proxyPorts[index],
+        port: await proxyPorts[index].take(),
         onDecision: (decision) => {
           if (!decision.allowed) localLog("warn", `AccessDenied (${decision.service}): ${decision.message}`);
         },
@@ -304,7 +326,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       proxies[service] = proxy.url;
       closers.push(() => proxy.close());
     }
-    const eventBridgeUrl = `http://127.0.0.1:${eventBridgePort}`;
+    const eventBridgeUrl = `http://127.0.0.1:${eventBridgePort.port}`;
     const queueUrls = new Map<string, string>();
     const queueUrl = async (queueArn: string) => {
       const name = queueArn.split(":").pop()!;
@@ -354,7 +376,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           .find((candidate) => candidate.inputs.name === nameOrArn || candidate.state.arn === nameOrArn);
         return fn ? String(fn.state.arn) : undefined;
       },
-      port: await portFor(6 + PROXIED.length),
+      port: await (await reserve(6 + PROXIED.length)).take(),
       log: (level, message) => localLog(level, message),
     });
     closers.push(() => lambdaApi.close());
@@ -373,7 +395,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...direct,
           secrets: services.secrets,
           localQueueUrl: (name) => `${proxies.sqs}/${accountId}/${name}`,
-          stageUrl: (stageName) => `http://127.0.0.1:${apiPort}/${stageName}`,
+          stageUrl: (stageName) => `http://127.0.0.1:${apiPort.port}/${stageName}`,
           addFunction: (fn) => fleet.addFunction(fn),
           addEventSourceMapping: (mapping) => fleet.addEventSourceMapping(mapping),
         });
@@ -406,7 +428,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: deliveries,
       stateDir: state.root,
       timeScale,
-      port: eventBridgePort,
+      port: await eventBridgePort.take(),
       log: (level, message) => localLog(level, message),
     });
     late.eventBridge = bridge;
@@ -426,7 +448,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         credentials,
         authorizer,
         lambda: fleet.invoker,
-        port: apiPort,
+        port: await apiPort.take(),
         log: {
           access: () => undefined,
           execution: (entry) => localLog("warn", `API ${JSON.stringify(entry)}`),
